@@ -1,0 +1,27 @@
+// The `smtp-tls-lab` CLI: each module registers its own commands, this file only wires them together.
+import { Command } from 'commander'
+import { register as registerSandbox } from '../sandbox/cli.ts'
+import { register as registerChecker } from '../checker/cli.ts'
+import { register as registerExercises } from '../exercises/cli.ts'
+import { register as registerLabs } from '../labs/cli.ts'
+import { register as registerSlides } from '../slides/cli.ts'
+
+const program = new Command()
+program
+  .name('smtp-tls-lab')
+  .description('Interactive lab for securing mail servers with TLS (Postfix, Exim): sandboxes, checker, course.')
+  .showHelpAfterError()
+registerSandbox(program)
+registerChecker(program)
+registerExercises(program)
+registerLabs(program)
+registerSlides(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  // Commands throw UserError for problems the user can fix; anything else is a bug and keeps its stack.
+  const e = err as Error & { exitCode?: number; userFacing?: boolean }
+  process.stderr.write(`smtp-tls-lab: ${e.userFacing ? e.message : (e.stack ?? String(e))}\n`)
+  process.exit(e.exitCode ?? 2)
+}

@@ -1,0 +1,46 @@
+// The only way the checker (and exercises) reach a sandbox: sandbox/ implements it with dockerode,
+// tests and the CLI may implement it otherwise. The checker never imports dockerode.
+
+export type LabName = 'postfix' | 'exim'
+
+/** Services every lab has; a lab may add more (e.g. `partners` in the postfix lab). */
+export type ServiceName = 'mail' | 'dns' | 'acme' | 'toolbox' | 'partners' | (string & {})
+
+export interface ExecResult {
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface ExecOptions {
+  /** Kill the command after this long; the result then has exitCode 124. Default 30 s. */
+  readonly timeoutMs?: number
+  readonly stdin?: string | Buffer
+  readonly user?: string
+  readonly env?: Readonly<Record<string, string>>
+  readonly workdir?: string
+}
+
+export interface FileStat {
+  readonly mode: number // permission bits only, e.g. 0o640
+  readonly uid: number
+  readonly gid: number
+  readonly user: string
+  readonly group: string
+  readonly size: number
+  readonly isFile: boolean
+  readonly isSymlink: boolean
+}
+
+export interface SandboxHandle {
+  readonly session: string
+  readonly lab: LabName
+  /** Address of a service reachable from the host (a container address on the session's bridge). */
+  address(service: ServiceName): string
+  exec(service: ServiceName, cmd: readonly string[], opts?: ExecOptions): Promise<ExecResult>
+  /** Throws when the file does not exist or is larger than maxBytes (default 1 MiB). */
+  readFile(service: ServiceName, path: string, maxBytes?: number): Promise<Buffer>
+  /** null when the path does not exist. */
+  stat(service: ServiceName, path: string): Promise<FileStat | null>
+  writeFile(service: ServiceName, path: string, content: string | Buffer, mode?: number): Promise<void>
+}

@@ -1,0 +1,4 @@
+// Commands of the slides module, registered on the top-level CLI.
+import type { Command } from 'commander'
+
+export function register(_program: Command): void {}

@@ -1,0 +1,29 @@
+// Two test projects: fast unit tests (no Docker) and sandbox tests against real containers.
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{bin,checker,sandbox,exercises,labs,slides,bench}/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.sandbox.test.ts', '**/*.browser.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'sandbox',
+          include: ['{bin,checker,sandbox,exercises,labs,slides}/**/*.sandbox.test.ts', '{labs,slides}/**/*.browser.test.ts'],
+          exclude: ['**/node_modules/**'],
+          // Real containers are slow to start and the machine has 2 cores: run files one at a time.
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          globalSetup: ['sandbox/test-global-setup.ts'],
+        },
+      },
+    ],
+  },
+})
