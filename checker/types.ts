@@ -1,0 +1,93 @@
+// Data shapes shared by probes, checks, the runner and reporters. Results are plain immutable data.
+import type { SandboxHandle, ServiceName } from './sandbox-handle.ts'
+
+export type Status = 'pass' | 'fail' | 'warn' | 'inconclusive' | 'skip'
+export type Lang = 'fr' | 'en'
+export interface Localized {
+  readonly fr: string
+  readonly en: string
+}
+
+/** Why a check could not decide: never the learner's fault. */
+export type InconclusiveReason = 'timeout' | 'unreachable' | 'refused' | 'temporary' | 'protocol' | 'not-applicable' | 'bug'
+
+export type TransportMode = 'starttls' | 'tls' | 'plain'
+
+/** Where to probe: a network endpoint, plus optionally the sandbox service behind it. */
+export interface Target {
+  readonly host: string
+  readonly port: number
+  readonly mode: TransportMode
+  /** SNI and the name the certificate must match. */
+  readonly servername?: string
+  readonly ehloName?: string
+  /** PEM of trusted roots (e.g. Pebble's); undefined = the system store. */
+  readonly ca?: string
+  /** The sandbox service this endpoint belongs to, for file and config checks. */
+  readonly service?: ServiceName
+  /** Lab DNS server (ip or ip:port) for dns.* checks; never the host resolver for lab names. */
+  readonly dnsServer?: string
+  /** Domain under test for dns.* checks (e.g. domaine.tld). */
+  readonly domain?: string
+}
+
+export interface Evidence {
+  /** Lines a learner can read: SMTP transcript (C:/S:), handshake facts, file modes found. */
+  readonly lines: readonly string[]
+  /** Machine-readable facts (negotiated protocol, cipher, serial…). */
+  readonly facts?: Readonly<Record<string, string | number | boolean | null | readonly string[]>>
+}
+
+export interface CheckResult {
+  readonly id: string
+  readonly status: Status
+  readonly title: Localized
+  /** One sentence on what was found, addressed to the learner. */
+  readonly summary: Localized
+  readonly evidence: Evidence
+  readonly reason?: InconclusiveReason
+  readonly remedy?: Remedy
+  readonly durationMs: number
+}
+
+export interface Remedy {
+  readonly postfix: string
+  readonly exim: string
+}
+
+export type Applicability = 'remote' | 'sandbox'
+
+export interface CheckContext {
+  readonly target: Target
+  /** Present when grading a sandbox session (file.*, config.*, renewal.* need it). */
+  readonly sandbox?: SandboxHandle
+  /** Aborted when the check's time bound is reached. */
+  readonly signal: AbortSignal
+  /** Extra per-check parameters from an exercise manifest (e.g. minimum days left). */
+  readonly params: Readonly<Record<string, unknown>>
+  /** Shared probe results for this run, so checks do not repeat a handshake (keyed by probe name). */
+  readonly cache: ProbeCache
+}
+
+export interface ProbeCache {
+  get<T>(key: string, make: () => Promise<T>): Promise<T>
+}
+
+/** What a check's run() returns; the runner adds id, title, remedy and timing. */
+export interface Verdict {
+  readonly status: Status
+  readonly summary: Localized
+  readonly evidence: Evidence
+  readonly reason?: InconclusiveReason
+}
+
+export interface CheckDefinition<Id extends string = string> {
+  readonly id: Id
+  readonly title: Localized
+  readonly explain: Localized
+  readonly remedy: Remedy
+  readonly appliesTo: readonly Applicability[]
+  /** Upper bound for run(); the runner aborts and reports inconclusive/timeout past it. */
+  readonly timeoutMs?: number
+  run(ctx: CheckContext): Promise<Verdict>
+}
