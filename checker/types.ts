@@ -29,6 +29,20 @@ export interface Target {
   readonly dnsServer?: string
   /** Domain under test for dns.* checks (e.g. domaine.tld). */
   readonly domain?: string
+  /** Per-step time bounds for probes (connect, greeting, each reply, TLS handshake). */
+  readonly timeouts?: Partial<StepTimeouts>
+}
+
+export interface StepTimeouts {
+  readonly connectMs: number
+  readonly greetingMs: number
+  readonly replyMs: number
+  readonly tlsMs: number
+}
+
+/** Caps concurrent connections to one server; release() must be called once the socket is closed. */
+export interface ConnectionGate {
+  acquire(host: string, signal?: AbortSignal): Promise<() => void>
 }
 
 export interface Evidence {
@@ -67,6 +81,8 @@ export interface CheckContext {
   readonly params: Readonly<Record<string, unknown>>
   /** Shared probe results for this run, so checks do not repeat a handshake (keyed by probe name). */
   readonly cache: ProbeCache
+  /** Shared limit on concurrent connections per server; absent = unlimited (tests, single checks). */
+  readonly gate?: ConnectionGate
 }
 
 export interface ProbeCache {
@@ -89,5 +105,17 @@ export interface CheckDefinition<Id extends string = string> {
   readonly appliesTo: readonly Applicability[]
   /** Upper bound for run(); the runner aborts and reports inconclusive/timeout past it. */
   readonly timeoutMs?: number
+  /** Runs alone, after every other check, because it loads the server (e.g. opens many connections). */
+  readonly exclusive?: boolean
+  /** Endpoint this check audits when the caller gave a host but no port of its own (e.g. 465 for tls.implicit). */
+  readonly defaultTarget?: Partial<Pick<Target, 'port' | 'mode'>>
   run(ctx: CheckContext): Promise<Verdict>
+}
+
+/** What a whole run returns, and what reporters format. */
+export interface RunReport {
+  readonly target: Target
+  readonly checks: readonly CheckResult[]
+  readonly durationMs: number
+  readonly startedAt: string
 }

@@ -1,4 +1,116 @@
-// Commands of the exercises module, registered on the top-level CLI.
+// Commands of the exercises module, registered on the top-level CLI: list, show and prove exercises.
 import type { Command } from 'commander'
+import { UserError } from '../bin/errors.ts'
+import type { Lang } from '../checker/types.ts'
+import { exercises, findExercise } from './index.ts'
+import type { Exercise } from './load.ts'
+import { proveExercise, type ProofResult } from './runner.ts'
 
-export function register(_program: Command): void {}
+function parseLang(v: string | undefined): Lang {
+  if (v === undefined || v === 'fr' || v === 'en') return v ?? 'fr'
+  throw new UserError(`--lang must be fr or en, got "${v}"`)
+}
+
+function pick(ids: readonly string[]): Exercise[] {
+  if (ids.length === 0) return [...exercises]
+  return ids.map((id) => {
+    const ex = findExercise(id)
+    if (!ex) throw new UserError(`unknown exercise "${id}"; list them with: smtp-tls-lab exercises`)
+    return ex
+  })
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+function proofJson(p: ProofResult) {
+  const phase = (ph: ProofResult['start']) =>
+    ph && {
+      allPassed: ph.report.allPassed,
+      results: ph.report.results.map((r) => ({ key: r.key, id: r.id, status: r.status, reason: r.reason, summary: r.summary })),
+    }
+  return { id: p.id, ok: p.ok, problems: p.problems, timings: p.timings, start: phase(p.start), solved: phase(p.solved) }
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('exercises')
+    .description('List the exercises (id, lab, title); see also `exercises show` and `exercises test`')
+    .option('--json', 'machine-readable output')
+    .option('--lab <lab>', 'only the exercises of this lab (postfix|exim)')
+    .option('--lang <lang>', 'title language (fr|en)', 'fr')
+    .action((opts: { json?: boolean; lab?: string; lang?: string }) => {
+      const lang = parseLang(opts.lang)
+      if (opts.lab !== undefined && opts.lab !== 'postfix' && opts.lab !== 'exim') {
+        throw new UserError(`--lab must be postfix or exim, got "${opts.lab}"`)
+      }
+      const list = exercises.filter((e) => !opts.lab || e.manifest.lab === opts.lab)
+      if (opts.json) {
+        const rows = list.map((e) => ({ id: e.id, lab: e.manifest.lab, title: e.manifest.title, checks: e.manifest.checks.map((c) => c.id) }))
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n')
+        return
+      }
+      const w = Math.max(...list.map((e) => e.id.length), 2)
+      for (const e of list) process.stdout.write(`${e.id.padEnd(w)}  ${e.manifest.lab.padEnd(7)}  ${e.manifest.title[lang]}\n`)
+    })
+
+  cmd
+    .command('show')
+    .description("Print an exercise: its text, the checks that grade it and its hints")
+    .argument('<id>', 'exercise id')
+    .option('--lang <lang>', 'language (fr|en)', 'fr')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { lang?: string; json?: boolean }) => {
+      const lang = parseLang(opts.lang)
+      const [ex] = pick([id])
+      const m = ex!.manifest
+      const text = await ex!.text(lang)
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ id: m.id, lab: m.lab, title: m.title, text, checks: m.checks, hints: m.hints, submission: m.submission }, null, 2) + '\n')
+        return
+      }
+      const out = [
+        `# ${m.title[lang]}  (${m.id}, lab ${m.lab})`,
+        '',
+        text.trimEnd(),
+        '',
+        lang === 'fr' ? '## Vérifications' : '## Checks',
+        ...m.checks.map((c) => `- ${c.key ?? c.id}  → ${c.target.service}${c.target.port ? `:${c.target.port}` : ''}`),
+        '',
+        lang === 'fr' ? '## Indices' : '## Hints',
+        ...m.hints.map((h, i) => `${i + 1}. ${h[lang]}`),
+      ]
+      process.stdout.write(out.join('\n') + '\n')
+    })
+
+  cmd
+    .command('test')
+    .description('Prove exercises on fresh sandboxes: the start state fails its checks, the scripted solution passes them')
+    .argument('[ids...]', 'exercise ids (default: all)')
+    .option('--json', 'machine-readable output')
+    .action(async (ids: string[], opts: { json?: boolean }) => {
+      const list = pick(ids)
+      const results: ProofResult[] = []
+      const say = (line: string) => {
+        if (!opts.json) process.stderr.write(line + '\n')
+      }
+      for (const [i, ex] of list.entries()) {
+        say(`[${i + 1}/${list.length}] ${ex.id}`)
+        const p = await proveExercise(ex, {
+          log: (l) => say(`  ${l}`),
+          onResult: (phase, r) => say(`    ${phase === 'start' ? 'start ' : 'solved'} ${r.status.padEnd(12)} ${r.key}`),
+        })
+        results.push(p)
+        say(
+          `  ${p.ok ? 'PROVED' : 'NOT PROVED'} in ${secs(p.timings.total)} (up ${secs(p.timings.up)}, setup ${secs(p.timings.setup)}, ` +
+            `grade ${secs(p.timings.gradeStart)}, solve ${secs(p.timings.solve)}, grade ${secs(p.timings.gradeSolved)}, down ${secs(p.timings.down)})`,
+        )
+        for (const pr of p.problems) say(`    ✗ ${pr}`)
+      }
+      if (opts.json) process.stdout.write(JSON.stringify(results.map(proofJson), null, 2) + '\n')
+      else {
+        const ok = results.filter((r) => r.ok).length
+        process.stdout.write(`${ok}/${results.length} exercises proved\n`)
+      }
+      if (results.some((r) => !r.ok)) process.exitCode = 1
+    })
+}

@@ -1,0 +1,125 @@
+import { X509Certificate } from 'node:crypto'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { SMTPServer } from 'smtp-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Answer } from 'dns-packet'
+import dane, { matchTlsa } from './dane-tlsa-matches.ts'
+import { startTestDnsServer, type TestDnsServer } from './test-dns-server.ts'
+import { runCheck } from './test-context.ts'
+import { makeTestPki, type TestPki } from '../../probes/test-pki.ts'
+import { tlsaAssociation } from '../../probes/x509.ts'
+
+let pki: TestPki
+let dns: TestDnsServer
+let smtp: SMTPServer
+let port: number
+let leafCert: X509Certificate
+let otherLeaf: X509Certificate
+
+const TLSA_NAME = '_25._tcp.mail.domaine.tld'
+const tlsa = (usage: number, cert: X509Certificate, selector = 1, matchingType = 1): Answer => ({
+  type: 'TLSA',
+  name: TLSA_NAME,
+  data: { usage, selector, matchingType, certificate: tlsaAssociation(cert, selector, matchingType)! },
+})
+const zone = (records: Answer[], authenticated = true) => ({
+  records: [
+    { type: 'MX', name: 'domaine.tld', data: { preference: 10, exchange: 'mail.domaine.tld' } } as Answer,
+    { type: 'A', name: 'mail.domaine.tld', data: '127.0.0.1' } as Answer,
+    ...records,
+  ],
+  authenticated: authenticated ? ['*'] : [],
+})
+
+beforeAll(async () => {
+  pki = await makeTestPki()
+  const leaf = await pki.leaf(['mail.domaine.tld'])
+  leafCert = new X509Certificate(leaf.cert)
+  otherLeaf = new X509Certificate((await pki.leaf(['mail.domaine.tld'])).cert)
+  dns = await startTestDnsServer(zone([]))
+  smtp = new SMTPServer({ key: leaf.key, cert: leaf.fullchain, authOptional: true, logger: false, banner: 'test' })
+  smtp.on('error', () => {})
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r))
+  port = (smtp.server.address() as AddressInfo).port
+})
+afterAll(async () => {
+  await new Promise<void>((r) => smtp.close(() => r()))
+  await dns.close()
+})
+
+const run = (targetPort = port) =>
+  runCheck(dane, { target: { host: '127.0.0.1', port: targetPort, mode: 'starttls', servername: 'mail.domaine.tld', dnsServer: dns.spec, domain: 'domaine.tld' } })
+
+describe('TLSA matching rules', () => {
+  it('matches 3 1 1 against the leaf only and 2 1 1 against an issuer above it', () => {
+    const inter = new X509Certificate(pki.intermediate.cert)
+    const chain = [leafCert, inter]
+    const r = (usage: number, c: X509Certificate) => ({ usage, selector: 1, matchingType: 1, certificate: tlsaAssociation(c, 1, 1)! })
+    expect(matchTlsa([r(3, leafCert)], chain)[0]!.matchedIndex).toBe(0)
+    expect(matchTlsa([r(2, inter)], chain)[0]!.matchedIndex).toBe(1)
+    expect(matchTlsa([r(2, leafCert)], chain)[0]!.matchedIndex).toBeNull()
+    expect(matchTlsa([r(3, inter)], chain)[0]!.matchedIndex).toBeNull()
+    expect(matchTlsa([r(1, leafCert)], chain)[0]!.usable).toBe(false)
+  })
+})
+
+describe('dns.dane.tlsa-matches', () => {
+  it('passes with a DNSSEC-validated 3 1 1 record of the key the server presents', async () => {
+    dns.setZone(zone([tlsa(3, leafCert)]))
+    const v = await run()
+    expect(v.status).toBe('pass')
+    expect(v.evidence.lines.join('\n')).toMatch(/matches #0/)
+  })
+
+  it('passes with a 2 1 1 record of the intermediate the server sends', async () => {
+    dns.setZone(zone([tlsa(2, new X509Certificate(pki.intermediate.cert))]))
+    const v = await run()
+    expect(v.status).toBe('pass')
+    expect(v.evidence.lines.join('\n')).toMatch(/matches #1/)
+  })
+
+  it('fails with a 3 1 1 record of an older key, as after a renewal that changed the key', async () => {
+    dns.setZone(zone([tlsa(3, otherLeaf)]))
+    const v = await run()
+    expect(v.status).toBe('fail')
+    expect(v.summary.en).toMatch(/matches the presented certificate/)
+  })
+
+  it('fails with a 2 1 1 record of a root the server does not send', async () => {
+    dns.setZone(zone([tlsa(2, new X509Certificate(pki.root.cert))]))
+    expect((await run()).status).toBe('fail')
+  })
+
+  it('fails with a matching record that the resolver did not validate (no AD bit)', async () => {
+    dns.setZone(zone([tlsa(3, leafCert)], false))
+    const v = await run()
+    expect(v.status).toBe('fail')
+    expect(v.summary.fr).toMatch(/pas validés DNSSEC/)
+  })
+
+  it('fails when only PKIX usages (0/1) are published, which SMTP does not use', async () => {
+    dns.setZone(zone([tlsa(1, leafCert)]))
+    const v = await run()
+    expect(v.status).toBe('fail')
+    expect(v.summary.en).toMatch(/usable for SMTP/)
+  })
+
+  it('fails when no TLSA record exists for the MX', async () => {
+    dns.setZone(zone([]))
+    const v = await run()
+    expect(v.status).toBe('fail')
+    expect(v.summary.en).toMatch(/no TLSA at _25\._tcp\.mail\.domaine\.tld/)
+  })
+
+  it('is inconclusive, not failed, when the mail server cannot be reached', async () => {
+    dns.setZone(zone([tlsa(3, leafCert)]))
+    const probe = net.createServer()
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+    const closed = (probe.address() as AddressInfo).port
+    await new Promise<void>((r) => probe.close(() => r()))
+    const v = await run(closed)
+    expect(v.status).toBe('inconclusive')
+    expect(v.reason).toBe('refused')
+  })
+})

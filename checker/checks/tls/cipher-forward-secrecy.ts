@@ -1,0 +1,59 @@
+// tls.cipher.forward-secrecy: sessions use ephemeral keys (ECDHE/DHE, or TLS 1.3), so a stolen key cannot decrypt past mail.
+import { defineCheck, verdict } from '../../define.ts'
+import { suiteByCode, suiteName, suitesFor, type ProtocolVersion } from '../../probes/cipher-suites.ts'
+import { acceptedFromClass, MODERN_CLIENT_SUITES, NON_FS_SUITES, offerHello } from '../../probes/tls.ts'
+import { VERSION_LABELS } from '../../probes/tls-hello.ts'
+import { guard, L, sharedEndpoint, versionOutcome } from '../support.ts'
+
+const LEGACY: readonly ProtocolVersion[] = ['tls1.0', 'tls1.1', 'tls1.2']
+
+export default defineCheck({
+  id: 'tls.cipher.forward-secrecy',
+  title: L('Confidentialité persistante (forward secrecy)', 'Forward secrecy'),
+  explain: L(
+    'Avec un échange de clés éphémère (ECDHE, DHE, ou toute suite TLS 1.3), la clé privée du serveur ne suffit pas à déchiffrer des sessions enregistrées. Avec l’échange RSA statique, quiconque vole la clé plus tard lit tout le courrier passé.',
+    'With an ephemeral key exchange (ECDHE, DHE, or any TLS 1.3 suite), the server’s private key is not enough to decrypt recorded sessions. With static RSA key exchange, whoever steals the key later reads all past mail.',
+  ),
+  remedy: {
+    postfix: 'main.cf: smtpd_tls_exclude_ciphers = kRSA, aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5 (et tls_preempt_cipherlist = yes)   puis: postfix reload',
+    exim: 'GnuTLS: tls_require_ciphers = NORMAL:-RSA:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1 ; OpenSSL: tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL   puis: systemctl restart exim4',
+  },
+  appliesTo: ['remote', 'sandbox'],
+  async run(ctx) {
+    return guard(L('la confidentialité persistante', 'forward secrecy'), async () => {
+      const [v13, ...legacy] = await Promise.all([versionOutcome(ctx, 'tls1.3'), ...LEGACY.map((v) => versionOutcome(ctx, v))])
+      const versions = LEGACY.filter((_, i) => legacy[i]!.accepted)
+      const lines: string[] = []
+      if (!versions.length) {
+        if (v13!.accepted) return verdict.pass(L('Seul TLS 1.3 est accepté : toutes ses suites sont éphémères.', 'Only TLS 1.3 is accepted: all its suites are ephemeral.'), { lines: v13!.transcript })
+        return verdict.inconclusive('protocol', L('Aucune version de TLS n’a été acceptée : rien à évaluer.', 'No TLS version was accepted: nothing to assess.'), { lines: v13!.transcript })
+      }
+      const top = versions.at(-1)!
+      const allowed = new Set(suitesFor(top).map((s) => s.code))
+      const preferred = await offerHello(sharedEndpoint(ctx), { version: top, ciphers: MODERN_CLIENT_SUITES.filter((c) => allowed.has(c)) })
+      lines.push(...preferred.transcript)
+      const chosen = preferred.accepted ? suiteByCode(preferred.cipher) : undefined
+      const staticFound: string[] = []
+      for (const v of versions) {
+        const ok = new Set(suitesFor(v).map((s) => s.code))
+        const r = await acceptedFromClass(sharedEndpoint(ctx), v, NON_FS_SUITES.filter((s) => ok.has(s.code)))
+        lines.push(...r.transcript)
+        staticFound.push(...r.accepted.map((s) => `${VERSION_LABELS[v]} ${s.openssl}`))
+      }
+      const facts = { preferred: preferred.accepted ? suiteName(preferred.cipher) : null, nonForwardSecretAccepted: staticFound, tls13: v13!.accepted }
+      if (preferred.accepted && chosen && !chosen.forwardSecret)
+        return verdict.fail(
+          L(`Même face à un client qui préfère ECDHE, votre serveur choisit ${chosen.openssl} (échange RSA statique).`, `Even with a client preferring ECDHE, your server picks ${chosen.openssl} (static RSA key exchange).`),
+          { lines, facts },
+        )
+      if (!preferred.accepted && !v13!.accepted && staticFound.length)
+        return verdict.fail(L(`Votre serveur n’accepte que des échanges de clés non éphémères : ${staticFound.join(', ')}.`, `Your server only accepts non-ephemeral key exchanges: ${staticFound.join(', ')}.`), { lines, facts })
+      if (staticFound.length)
+        return verdict.warn(
+          L(`Les clients modernes obtiennent une clé éphémère, mais votre serveur accepte encore l’échange RSA statique : ${staticFound.join(', ')}.`, `Modern clients get an ephemeral key, but your server still accepts static RSA key exchange: ${staticFound.join(', ')}.`),
+          { lines, facts },
+        )
+      return verdict.pass(L(`Toutes les suites acceptées sont éphémères (préférée : ${facts.preferred ?? 'TLS 1.3'}).`, `Every accepted suite is ephemeral (preferred: ${facts.preferred ?? 'TLS 1.3'}).`), { lines, facts })
+    })
+  },
+})

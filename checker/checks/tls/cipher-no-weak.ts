@@ -1,0 +1,55 @@
+// tls.cipher.no-weak: no NULL, EXPORT, RC4, DES, 3DES, MD5 or anonymous suite is accepted, at any accepted version.
+import { defineCheck, verdict } from '../../define.ts'
+import type { CipherSuite, ProtocolVersion } from '../../probes/cipher-suites.ts'
+import { suitesFor } from '../../probes/cipher-suites.ts'
+import { acceptedFromClass, WEAK_SUITES } from '../../probes/tls.ts'
+import { VERSION_LABELS } from '../../probes/tls-hello.ts'
+import { guard, L, sharedEndpoint, versionOutcome } from '../support.ts'
+
+const LEGACY: readonly ProtocolVersion[] = ['ssl3', 'tls1.0', 'tls1.1', 'tls1.2']
+
+export default defineCheck({
+  id: 'tls.cipher.no-weak',
+  title: L('Aucune suite de chiffrement faible', 'No weak cipher suite'),
+  explain: L(
+    'Certaines suites ne protègent presque rien : NULL (pas de chiffrement), EXPORT (clés de 40 bits), RC4, DES et 3DES (cassés ou blocs de 64 bits, attaque Sweet32), MD5, ou anonymes (aucune authentification du serveur, attaque de l’homme du milieu triviale). Le serveur ne doit en accepter aucune, quelle que soit la version de TLS.',
+    'Some suites protect almost nothing: NULL (no encryption), EXPORT (40-bit keys), RC4, DES and 3DES (broken or 64-bit blocks, Sweet32), MD5, or anonymous (no server authentication, a trivial man in the middle). The server must accept none of them, whatever the TLS version.',
+  ),
+  remedy: {
+    postfix: 'main.cf: smtpd_tls_mandatory_ciphers = high, smtpd_tls_ciphers = high, smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, DES, 3DES, RC4, MD5   puis: postfix reload',
+    exim: 'GnuTLS: tls_require_ciphers = NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-3DES-CBC:-ARCFOUR-128:-MD5:-ANON-DH:-ANON-ECDH ; OpenSSL: tls_require_ciphers = HIGH:!aNULL:!MD5:!RC4:!3DES:!DES:!EXP   puis: systemctl restart exim4',
+  },
+  appliesTo: ['remote', 'sandbox'],
+  async run(ctx) {
+    return guard(L('les suites de chiffrement faibles', 'weak cipher suites'), async () => {
+      const outcomes = await Promise.all(LEGACY.map(async (v) => [v, await versionOutcome(ctx, v)] as const))
+      const versions = outcomes.filter(([, r]) => r.accepted).map(([v]) => v)
+      const lines: string[] = []
+      const found: { version: ProtocolVersion; suite: CipherSuite }[] = []
+      let handshakes = 0
+      for (const v of versions) {
+        const allowed = new Set(suitesFor(v).map((s) => s.code))
+        const r = await acceptedFromClass(sharedEndpoint(ctx), v, WEAK_SUITES.filter((s) => allowed.has(s.code)))
+        handshakes += r.handshakes
+        lines.push(...r.transcript)
+        found.push(...r.accepted.map((suite) => ({ version: v, suite })))
+      }
+      const facts = {
+        versionsTested: versions.map((v) => VERSION_LABELS[v]),
+        handshakes,
+        weakAccepted: found.map((f) => `${VERSION_LABELS[f.version]} ${f.suite.name} (${f.suite.weaknesses.join(', ')})`),
+      }
+      if (!versions.length)
+        return verdict.pass(L('Seul TLS 1.3 est accepté : ses suites sont toutes sûres.', 'Only TLS 1.3 is accepted: all its suites are safe.'), { lines, facts })
+      if (found.length) {
+        const names = [...new Set(found.map((f) => f.suite.openssl))].join(', ')
+        const kinds = [...new Set(found.flatMap((f) => f.suite.weaknesses))].join(', ')
+        return verdict.fail(L(`Votre serveur accepte des suites faibles (${kinds}) : ${names}.`, `Your server accepts weak suites (${kinds}): ${names}.`), { lines, facts })
+      }
+      return verdict.pass(
+        L(`Aucune suite faible acceptée (${versions.map((v) => VERSION_LABELS[v]).join(', ')} testés).`, `No weak suite accepted (${versions.map((v) => VERSION_LABELS[v]).join(', ')} tested).`),
+        { lines, facts },
+      )
+    })
+  },
+})

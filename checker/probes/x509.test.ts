@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { X509Certificate } from 'node:crypto'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { analyzeChain, keyMatchesCert, loadPrivateKey, parseCertificates, pemBlocks, sha256Hex, spkiDer, tlsaAssociation } from './x509.ts'
+import { makeTestPki, type TestPki } from './test-pki.ts'
+
+let pki: TestPki
+let leaf: Awaited<ReturnType<TestPki['leaf']>>
+
+beforeAll(async () => {
+  pki = await makeTestPki()
+  leaf = await pki.leaf(['mail.domaine.tld'])
+})
+
+describe('certificate helpers', () => {
+  it('splits a PEM file into its blocks in file order', () => {
+    const blocks = pemBlocks(`${leaf.key}\n${leaf.fullchain}`)
+    expect(blocks.map((b) => b.label)).toEqual(['PRIVATE KEY', 'CERTIFICATE', 'CERTIFICATE'])
+    expect(parseCertificates(leaf.fullchain)).toHaveLength(2)
+  })
+
+  it('computes the TLSA 3 1 1 value exactly as the openssl pipeline of the course does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'x509-'))
+    writeFileSync(join(dir, 'cert.pem'), leaf.cert)
+    const pub = execFileSync('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-noout', '-pubkey'])
+    const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: pub })
+    const viaOpenssl = execFileSync('sha256sum', { input: der }).toString().split(' ')[0]
+    const cert = new X509Certificate(leaf.cert)
+    expect(tlsaAssociation(cert, 1, 1)!.toString('hex')).toBe(viaOpenssl)
+    expect(sha256Hex(spkiDer(cert))).toBe(viaOpenssl)
+    expect(tlsaAssociation(cert, 0, 0)!.equals(cert.raw)).toBe(true)
+    expect(tlsaAssociation(cert, 1, 2)!).toHaveLength(64)
+    expect(tlsaAssociation(cert, 7, 1)).toBeNull()
+  })
+
+  it('sees a leaf followed by its intermediate as an ordered chain', () => {
+    const a = analyzeChain(parseCertificates(leaf.fullchain))
+    expect(a).toMatchObject({ count: 2, leafIsCa: false, ordered: true, endsWithRoot: false })
+  })
+
+  it('sees an intermediate placed before the leaf as out of order', () => {
+    const a = analyzeChain(parseCertificates(`${pki.intermediate.cert}\n${leaf.cert}`))
+    expect(a.ordered).toBe(false)
+    expect(a.leafIsCa).toBe(true)
+  })
+
+  it('sees a leaf followed by the root but not its intermediate as broken, the issuer missing', () => {
+    const a = analyzeChain(parseCertificates(`${leaf.cert}\n${pki.root.cert}`))
+    expect(a.ordered).toBe(false)
+    expect(a.links[0]!.issuedByNext).toBe(false)
+  })
+
+  it('matches a private key with its own certificate and not with another one', async () => {
+    const other = await pki.leaf(['mail.domaine.tld'])
+    const cert = new X509Certificate(leaf.cert)
+    expect(keyMatchesCert(loadPrivateKey(leaf.key), cert).matches).toBe(true)
+    const m = keyMatchesCert(loadPrivateKey(other.key), cert)
+    expect(m.matches).toBe(false)
+    expect(m.keySpkiSha256).not.toBe(m.certSpkiSha256)
+  })
+})

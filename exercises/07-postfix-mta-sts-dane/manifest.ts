@@ -1,0 +1,38 @@
+// Exercise 7 of the Postfix module: MTA-STS policy over HTTPS, TLS-RPT, and DANE TLSA 3 1 1 in the signed zone.
+import { defineExercise } from '../define.ts'
+import { issueCert, postfixTlsBaseline } from '../shared/steps.ts'
+
+export default defineExercise({
+  id: 'postfix-mta-sts-dane',
+  lab: 'postfix',
+  title: { fr: 'MTA-STS, TLS-RPT et DANE', en: 'MTA-STS, TLS-RPT and DANE' },
+  text: './text.fr.md',
+  setup: postfixTlsBaseline(),
+  solution: [issueCert('mta-sts.domaine.tld'), { service: 'toolbox', script: './solve-toolbox.sh' }],
+  submission: ['/etc/postfix/main.cf'],
+  checks: [
+    { id: 'dns.mta-sts.record', target: { service: 'dns', domain: 'domaine.tld' } },
+    { id: 'dns.mta-sts.policy', target: { service: 'dns', domain: 'domaine.tld' }, params: { mode: 'enforce' } },
+    { id: 'dns.tlsrpt.record', target: { service: 'dns', domain: 'domaine.tld' } },
+    { id: 'dns.dane.tlsa-matches', target: { service: 'mail', port: 25, domain: 'domaine.tld' } },
+  ],
+  startFails: ['dns.mta-sts.record', 'dns.tlsrpt.record', 'dns.dane.tlsa-matches'],
+  hints: [
+    {
+      fr: '`certbot certonly --server https://acme.lab.test:14000/dir --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini -d mta-sts.domaine.tld`',
+      en: '`certbot certonly --server https://acme.lab.test:14000/dir --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini -d mta-sts.domaine.tld`',
+    },
+    {
+      fr: 'Dans nginx, `default_type text/plain;` dans un `location = /.well-known/mta-sts.txt` garantit le bon Content-Type ; testez avec `curl -i https://mta-sts.domaine.tld/.well-known/mta-sts.txt`.',
+      en: 'In nginx, `default_type text/plain;` inside `location = /.well-known/mta-sts.txt` ensures the right Content-Type; test with `curl -i https://mta-sts.domaine.tld/.well-known/mta-sts.txt`.',
+    },
+    {
+      fr: 'nsupdate doit parler au serveur faisant autorité : `server $LAB_DNS_IP 5353`, et signer avec `-k /etc/lab/tsig.key`.',
+      en: 'nsupdate must talk to the authoritative server: `server $LAB_DNS_IP 5353`, and sign with `-k /etc/lab/tsig.key`.',
+    },
+    {
+      fr: 'Pour « 3 1 1 », l’empreinte porte sur la clé publique (SPKI) en DER, pas sur le certificat entier ni sur le PEM.',
+      en: 'For "3 1 1", the digest covers the public key (SPKI) in DER form, not the whole certificate nor the PEM text.',
+    },
+  ],
+})

@@ -1,0 +1,301 @@
+// Runs exercises against a sandbox: start state and scripted solution, grading through the checker, and proofs.
+import { readFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import type { SandboxHandle, ServiceName } from '../checker/sandbox-handle.ts'
+import type { CheckDefinition, CheckResult, Lang, Target, TransportMode } from '../checker/types.ts'
+import type { ExerciseCheck, ExerciseTarget } from './define.ts'
+import { checkKey, type Exercise, type ResolvedStep } from './load.ts'
+import { runExerciseChecks } from './check-bridge.ts'
+
+export type Log = (line: string) => void
+
+/** A setup or solution step failed: carries the script's output so an author can see why. */
+export class StepError extends Error {
+  constructor(
+    message: string,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(message)
+    this.name = 'StepError'
+  }
+}
+
+const STEP_TIMEOUT_MS = 240_000
+
+function tail(s: string, lines = 25): string {
+  return s.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+async function runStep(handle: SandboxHandle, exercise: Exercise, step: ResolvedStep, log: Log): Promise<void> {
+  if (step.kind === 'copy') {
+    const { from, to, mode, owner } = step.copy
+    log(`copy ${from.service}:${from.path} → ${to.service}:${to.path}`)
+    const content = await handle.readFile(from.service, from.path, 4 * 1024 * 1024)
+    await handle.exec(to.service, ['mkdir', '-p', to.path.replace(/\/[^/]*$/, '') || '/'])
+    await handle.writeFile(to.service, to.path, content, mode ?? 0o644)
+    if (owner) {
+      const r = await handle.exec(to.service, ['chown', owner, to.path])
+      if (r.exitCode !== 0) throw new StepError(`chown ${owner} ${to.path} failed in ${to.service}`, r.stdout, r.stderr)
+    }
+    return
+  }
+  const source = await readFile(step.file, 'utf8')
+  // A random name so a learner cannot find the solution lying around, and the file goes away after the run.
+  const remote = `/tmp/.stl-step-${randomBytes(6).toString('hex')}.sh`
+  log(`${step.service}: ${exercise.folder}/${step.name}`)
+  await handle.writeFile(step.service, remote, source, 0o700)
+  let r
+  try {
+    r = await handle.exec(step.service, ['bash', remote, ...step.args], {
+      timeoutMs: STEP_TIMEOUT_MS,
+      env: { LAB_EXERCISE: exercise.id },
+    })
+  } finally {
+    await handle.exec(step.service, ['rm', '-f', remote]).catch(() => undefined)
+  }
+  if (r.exitCode !== 0) {
+    throw new StepError(
+      `${exercise.id}: ${step.name} failed in ${step.service} (exit ${r.exitCode})\n${tail(r.stderr || r.stdout)}`,
+      r.stdout,
+      r.stderr,
+    )
+  }
+}
+
+async function runSteps(handle: SandboxHandle, exercise: Exercise, which: 'setup' | 'solution', log: Log): Promise<void> {
+  for (const step of exercise.steps(which)) await runStep(handle, exercise, step, log)
+}
+
+export function applySetup(handle: SandboxHandle, exercise: Exercise, log: Log = () => {}): Promise<void> {
+  return runSteps(handle, exercise, 'setup', log)
+}
+
+export function applySolution(handle: SandboxHandle, exercise: Exercise, log: Log = () => {}): Promise<void> {
+  return runSteps(handle, exercise, 'solution', log)
+}
+
+/** What grading needs to know about a sandbox beyond addresses. */
+export interface LabTrust {
+  /** Pebble's issuing root (PEM), fetched from the running Pebble: it changes at every Pebble start. */
+  readonly ca?: string
+  readonly dnsServer: string
+}
+
+const trustCache = new WeakMap<SandboxHandle, Promise<LabTrust>>()
+
+async function fetchLabTrust(handle: SandboxHandle): Promise<LabTrust> {
+  const dnsServer = handle.address('dns')
+  // The toolbox already trusts the lab CA that signs Pebble's HTTPS endpoint, so it fetches the root for us.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const r = await handle.exec('toolbox', ['curl', '-fsS', '--max-time', '10', 'https://acme.lab.test:15000/roots/0'], {
+      timeoutMs: 15_000,
+    })
+    if (r.exitCode === 0 && r.stdout.includes('BEGIN CERTIFICATE')) return { ca: r.stdout, dnsServer }
+    await new Promise((res) => setTimeout(res, 1000))
+  }
+  return { dnsServer }
+}
+
+export function labTrust(handle: SandboxHandle): Promise<LabTrust> {
+  let p = trustCache.get(handle)
+  if (!p) {
+    p = fetchLabTrust(handle)
+    trustCache.set(handle, p)
+  }
+  return p
+}
+
+const DEFAULT_PORT: Record<string, number> = { mail: 25, dns: 53, toolbox: 443, acme: 14000, partners: 25 }
+
+export function defaultMode(port: number): TransportMode {
+  if (port === 465 || port === 443 || port === 993 || port === 995 || port === 14000) return 'tls'
+  if (port === 25 || port === 587) return 'starttls'
+  return 'plain'
+}
+
+export function buildTarget(handle: SandboxHandle, t: ExerciseTarget, trust: LabTrust): Target {
+  const port = t.port ?? DEFAULT_PORT[t.service] ?? 25
+  const servername = t.servername ?? (t.service === 'mail' ? 'mail.domaine.tld' : undefined)
+  return {
+    host: handle.address(t.service),
+    port,
+    mode: t.mode ?? defaultMode(port),
+    service: t.service as ServiceName,
+    dnsServer: trust.dnsServer,
+    domain: t.domain ?? 'domaine.tld',
+    ...(servername ? { servername } : {}),
+    ...(t.ehloName ? { ehloName: t.ehloName } : {}),
+    ...(trust.ca ? { ca: trust.ca } : {}),
+  }
+}
+
+export interface GradedResult extends CheckResult {
+  /** The manifest's key for this check (its ID unless the manifest set one). */
+  readonly key: string
+  readonly weight: number
+  readonly target: Target
+}
+
+export interface GradeReport {
+  readonly exercise: string
+  readonly results: readonly GradedResult[]
+  /** Sum of the weights of passing checks. */
+  readonly score: number
+  readonly maxScore: number
+  readonly allPassed: boolean
+  readonly durationMs: number
+}
+
+export interface GradeOptions {
+  readonly lang?: Lang
+  readonly onResult?: (result: GradedResult) => void
+  readonly signal?: AbortSignal
+}
+
+export interface PlannedCheck {
+  readonly key: string
+  readonly check: ExerciseCheck<string>
+  readonly target: Target
+  readonly weight: number
+  readonly local?: CheckDefinition<string>
+}
+
+export async function planChecks(handle: SandboxHandle, exercise: Exercise): Promise<PlannedCheck[]> {
+  const trust = await labTrust(handle)
+  const locals = new Map((exercise.manifest.localChecks ?? []).map((d) => [d.id, d]))
+  return exercise.manifest.checks.map((c) => {
+    const local = locals.get(c.id)
+    return {
+      key: checkKey(c),
+      check: c,
+      target: buildTarget(handle, c.target, trust),
+      weight: c.weight ?? 1,
+      ...(local ? { local } : {}),
+    }
+  })
+}
+
+export async function gradeExercise(handle: SandboxHandle, exercise: Exercise, opts: GradeOptions = {}): Promise<GradeReport> {
+  const started = Date.now()
+  const planned = await planChecks(handle, exercise)
+  const results: GradedResult[] = []
+  await runExerciseChecks(handle, planned, {
+    lang: opts.lang ?? 'fr',
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onResult: (p, r) => {
+      const g: GradedResult = { ...r, key: p.key, weight: p.weight, target: p.target }
+      results.push(g)
+      opts.onResult?.(g)
+    },
+  })
+  // Report in manifest order whatever the completion order was.
+  const order = new Map(planned.map((p, i) => [p.key, i]))
+  results.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0))
+  const maxScore = planned.reduce((s, p) => s + p.weight, 0)
+  const score = results.filter((r) => r.status === 'pass').reduce((s, r) => s + r.weight, 0)
+  return {
+    exercise: exercise.id,
+    results,
+    score,
+    maxScore,
+    allPassed: results.length === planned.length && results.every((r) => r.status === 'pass'),
+    durationMs: Date.now() - started,
+  }
+}
+
+export interface ProofPhase {
+  readonly report: GradeReport
+  readonly ms: number
+}
+
+export interface ProofResult {
+  readonly id: string
+  readonly session: string
+  /** Start state fails at least one check and solution passes them all. */
+  readonly ok: boolean
+  readonly problems: readonly string[]
+  readonly start?: ProofPhase
+  readonly solved?: ProofPhase
+  readonly timings: Readonly<Record<'up' | 'setup' | 'gradeStart' | 'solve' | 'gradeSolved' | 'down' | 'total', number>>
+  readonly error?: string
+}
+
+export interface ProofOptions {
+  readonly log?: Log
+  readonly onResult?: (phase: 'start' | 'solved', result: GradedResult) => void
+  /** Runs after each grading, on the live sandbox (e.g. to compare the checker with openssl s_client). */
+  readonly onPhase?: (phase: 'start' | 'solved', handle: SandboxHandle, report: GradeReport) => Promise<void>
+  readonly session?: string
+}
+
+/** Keys of the checks an exercise is about: they must not pass in the start state. */
+export function mustFailAtStart(exercise: Exercise): readonly string[] {
+  return exercise.manifest.startFails ?? exercise.manifest.checks.map((c) => checkKey(c))
+}
+
+/** Fresh sandbox → setup → checks must not all pass → solution → all must pass; the sandbox always goes down. */
+export async function proveExercise(exercise: Exercise, opts: ProofOptions = {}): Promise<ProofResult> {
+  const log = opts.log ?? (() => {})
+  const { upLab, downSandbox } = await import('../sandbox/engine.ts')
+  const session = opts.session ?? `prove-${randomBytes(3).toString('hex')}`
+  const t: Record<'up' | 'setup' | 'gradeStart' | 'solve' | 'gradeSolved' | 'down' | 'total', number> = {
+    up: 0, setup: 0, gradeStart: 0, solve: 0, gradeSolved: 0, down: 0, total: 0,
+  }
+  const t0 = Date.now()
+  let mark = t0
+  const lap = (k: keyof typeof t) => {
+    const now = Date.now()
+    t[k] = now - mark
+    mark = now
+  }
+  const problems: string[] = []
+  let start: ProofPhase | undefined
+  let solved: ProofPhase | undefined
+  let error: string | undefined
+  try {
+    log(`${exercise.id}: starting a fresh ${exercise.manifest.lab} sandbox (session ${session})`)
+    const handle = await upLab({ lab: exercise.manifest.lab, session, fresh: true })
+    lap('up')
+    await applySetup(handle, exercise, log)
+    lap('setup')
+    log(`${exercise.id}: grading the start state`)
+    const startReport = await gradeExercise(handle, exercise, { onResult: (r) => opts.onResult?.('start', r) })
+    lap('gradeStart')
+    start = { report: startReport, ms: t.gradeStart }
+    await opts.onPhase?.('start', handle, startReport)
+    if (startReport.allPassed) problems.push('the start state already passes every check')
+    for (const key of mustFailAtStart(exercise)) {
+      const r = startReport.results.find((x) => x.key === key)
+      if (r?.status === 'pass') problems.push(`start state: ${key} passes but the exercise is about it`)
+    }
+    await applySolution(handle, exercise, log)
+    lap('solve')
+    log(`${exercise.id}: grading the solution`)
+    const solvedReport = await gradeExercise(handle, exercise, { onResult: (r) => opts.onResult?.('solved', r) })
+    lap('gradeSolved')
+    solved = { report: solvedReport, ms: t.gradeSolved }
+    await opts.onPhase?.('solved', handle, solvedReport)
+    for (const r of solvedReport.results) {
+      if (r.status !== 'pass') problems.push(`solution: ${r.key} is ${r.status}${r.reason ? ` (${r.reason})` : ''}: ${r.summary.en}`)
+    }
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err)
+    problems.push(`error: ${error}`)
+  } finally {
+    mark = Date.now()
+    await downSandbox(session).catch((err: unknown) => problems.push(`down failed: ${String(err)}`))
+    lap('down')
+    t.total = Date.now() - t0
+  }
+  return {
+    id: exercise.id,
+    session,
+    ok: problems.length === 0,
+    problems,
+    ...(start ? { start } : {}),
+    ...(solved ? { solved } : {}),
+    timings: t,
+    ...(error ? { error } : {}),
+  }
+}

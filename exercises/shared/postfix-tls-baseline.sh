@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# service: mail
+# The state exercise 2 leaves behind: Postfix presents the Pebble certificate (full chain), TLS 1.2 and later only.
+set -euo pipefail
+test -s /etc/letsencrypt/live/mail.domaine.tld/fullchain.pem
+postconf -e \
+  'smtpd_tls_cert_file = /etc/letsencrypt/live/mail.domaine.tld/fullchain.pem' \
+  'smtpd_tls_key_file = /etc/letsencrypt/live/mail.domaine.tld/privkey.pem' \
+  'smtpd_tls_security_level = may' \
+  'smtpd_tls_protocols = >=TLSv1.2' \
+  'smtpd_tls_mandatory_protocols = >=TLSv1.2' \
+  'smtpd_tls_loglevel = 1'
+postfix check
+systemctl reload postfix >/dev/null

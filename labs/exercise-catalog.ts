@@ -1,0 +1,32 @@
+// The exercises as the lab server shows them (list, text, hints) and grades them, independent of how they are loaded.
+import type { LabName } from '../checker/sandbox-handle.ts'
+import type { Lang, Localized } from '../checker/types.ts'
+import type { GradeFn } from './check-runs.ts'
+
+export interface CatalogCheck {
+  readonly id: string
+  readonly key: string
+  readonly service: string
+  readonly port?: number
+}
+
+export interface CatalogExercise {
+  readonly id: string
+  readonly lab: LabName
+  readonly title: Localized
+  readonly hints: readonly Localized[]
+  readonly checks: readonly CatalogCheck[]
+  readonly submission: readonly string[]
+  text(lang: Lang): Promise<string>
+}
+
+export interface ExerciseCatalog {
+  list(): readonly CatalogExercise[]
+  get(id: string): CatalogExercise | null
+  readonly grade: GradeFn
+}
+
+export function staticCatalog(exercises: readonly CatalogExercise[], grade: GradeFn): ExerciseCatalog {
+  const byId = new Map(exercises.map((e) => [e.id, e]))
+  return { list: () => exercises, get: (id) => byId.get(id) ?? null, grade }
+}

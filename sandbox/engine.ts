@@ -1,0 +1,664 @@
+// The sandbox engine: one isolated Docker network of real lab servers per session, up, inspected and torn down.
+import { randomBytes } from 'node:crypto'
+import { posix } from 'node:path'
+import type Docker from 'dockerode'
+import { Header } from 'tar'
+import { UserError } from '../bin/errors.ts'
+import type {
+  ExecOptions,
+  ExecResult,
+  FileStat,
+  LabName,
+  SandboxHandle,
+  ServiceName,
+} from '../checker/sandbox-handle.ts'
+import {
+  LABEL_CREATED,
+  LABEL_LAB,
+  LABEL_SERVICE,
+  LABEL_SESSION,
+  LABEL_SUBNET,
+  connectDocker,
+  execRaw,
+  imageExists,
+  isNotFound,
+} from './docker.ts'
+import { DEFAULT_HEALTHCHECK, type PortSpec, type ServiceSpec, type Topology, loadTopology, substituteEnv } from './topology.ts'
+
+export const LABS: readonly LabName[] = ['postfix', 'exim']
+export const DEFAULT_SESSION = 'default'
+export const TSIG_NAME = 'lab-update'
+/** Sessions take a /24 from here; the third octet is the session's own. */
+const POOL_PREFIX = '10.231'
+/** A session younger than this is never reaped: another process may still be creating it. */
+const LABEL_HOSTNAME = 'smtp-tls-lab.hostname'
+const LABEL_IPV4_HOST = 'smtp-tls-lab.ipv4-host'
+const LABEL_PORTS = 'smtp-tls-lab.ports'
+const LABEL_HEALTHCHECK = 'smtp-tls-lab.healthcheck'
+const REAP_GRACE_MS = 120_000
+const HEALTH_TIMEOUT_MS = 120_000
+
+/**
+ * Images whose programs regain root through setuid binaries (Exim re-execs itself as root to deliver after
+ * receiving as Debian-exim; Postfix's sendmail relies on setgid postdrop), which no-new-privileges would break.
+ */
+const SETUID_IMAGES = /\/(postfix|exim)(:|$)/
+
+export interface ServiceInfo {
+  readonly name: string
+  readonly container: string
+  readonly hostname: string
+  readonly image: string
+  readonly address: string
+  readonly ports: readonly PortSpec[]
+  /** Docker's view: running, exited, created… */
+  readonly state: string
+  readonly healthy: boolean
+  /** Last output of the health command when it failed. */
+  readonly healthDetail?: string
+}
+
+export interface SessionEnv {
+  readonly LAB_SESSION: string
+  readonly LAB_SUBNET: string
+  readonly LAB_DNS_IP: string
+  readonly LAB_TSIG_NAME: string
+  readonly LAB_TSIG_SECRET: string
+  readonly LAB_LAB: string
+  readonly [name: string]: string
+}
+
+export interface SessionSummary {
+  readonly session: string
+  readonly lab: string
+  readonly subnet: string | null
+  readonly network: string | null
+  readonly containers: number
+  readonly running: number
+  readonly createdAt: string | null
+}
+
+export function validateSession(session: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(session))
+    throw new UserError(`invalid session id "${session}": use 1 to 31 lowercase letters, digits and dashes`)
+  return session
+}
+
+export function validateLab(lab: string): LabName {
+  if (!(LABS as readonly string[]).includes(lab)) throw new UserError(`unknown lab "${lab}": choose ${LABS.join(' or ')}`)
+  return lab as LabName
+}
+
+export const containerName = (session: string, service: string): string => `stl-${session}-${service}`
+export const networkName = (session: string): string => `stl-${session}`
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+function tarOneFile(name: string, content: Buffer, mode: number, uid: number, gid: number): Buffer {
+  const header = Buffer.alloc(512)
+  new Header({ path: name, mode, uid, gid, size: content.length, mtime: new Date(), type: 'File' }).encode(header, 0)
+  const pad = Buffer.alloc((512 - (content.length % 512)) % 512)
+  return Buffer.concat([header, content, pad, Buffer.alloc(1024)])
+}
+
+/** A running (or stopped) session, reached through dockerode; implements the checker's SandboxHandle. */
+export class DockerSandbox implements SandboxHandle {
+  constructor(
+    private readonly docker: Docker,
+    readonly session: string,
+    readonly lab: LabName,
+    /** e.g. 10.231.7 */
+    readonly subnet: string,
+    readonly network: string,
+    readonly env: SessionEnv,
+    readonly services: readonly ServiceInfo[],
+    private readonly healthchecks: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {}
+
+  /** The same session with fresher service facts. */
+  withServices(services: readonly ServiceInfo[]): DockerSandbox {
+    return new DockerSandbox(this.docker, this.session, this.lab, this.subnet, this.network, this.env, services, this.healthchecks)
+  }
+
+  healthCommand(service: string): readonly string[] {
+    return this.healthchecks.get(service) ?? DEFAULT_HEALTHCHECK
+  }
+
+  /** @internal the engine's own Docker client, for health polling */
+  get client(): Docker {
+    return this.docker
+  }
+
+  /** The host side of the session bridge: containers reach the host there (HTTP-01 servers in tests). */
+  get gateway(): string {
+    return `${this.subnet}.1`
+  }
+
+  service(name: ServiceName): ServiceInfo {
+    const s = this.services.find((x) => x.name === name)
+    if (!s)
+      throw new UserError(
+        `the ${this.lab} lab has no service "${name}" (it has ${this.services.map((x) => x.name).join(', ')})`,
+      )
+    return s
+  }
+
+  address(service: ServiceName): string {
+    return this.service(service).address
+  }
+
+  containerName(service: ServiceName): string {
+    return this.service(service).container
+  }
+
+  container(service: ServiceName): Docker.Container {
+    return this.docker.getContainer(this.service(service).container)
+  }
+
+  async execBuffers(service: ServiceName, cmd: readonly string[], opts: ExecOptions & { maxOutputBytes?: number } = {}) {
+    return execRaw(this.docker, this.service(service).container, cmd, opts)
+  }
+
+  async exec(service: ServiceName, cmd: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.execBuffers(service, cmd, opts)
+    return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }
+  }
+
+  async readFile(service: ServiceName, path: string, maxBytes = 1024 * 1024): Promise<Buffer> {
+    // One exec checks existence and size before reading, so a huge file never crosses the wire.
+    const script =
+      'f="$1"; max="$2"; [ -e "$f" ] || { echo "no such file" >&2; exit 3; }; ' +
+      '[ -f "$f" ] || { echo "not a regular file" >&2; exit 4; }; ' +
+      's=$(stat -L -c %s "$f") || exit 5; [ "$s" -le "$max" ] || { echo "$s bytes" >&2; exit 6; }; exec cat "$f"'
+    const r = await this.execBuffers(service, ['sh', '-c', script, 'sh', path, String(maxBytes)], {
+      timeoutMs: 30_000,
+      maxOutputBytes: maxBytes + 1,
+    })
+    const why = r.stderr.toString().trim()
+    if (r.exitCode === 3) throw new Error(`${service}:${path}: no such file`)
+    if (r.exitCode === 4) throw new Error(`${service}:${path}: not a regular file`)
+    if (r.exitCode === 6) throw new Error(`${service}:${path}: larger than ${maxBytes} bytes (${why})`)
+    if (r.exitCode !== 0) throw new Error(`${service}:${path}: cannot read (exit ${r.exitCode}: ${why})`)
+    if (r.stdout.length > maxBytes) throw new Error(`${service}:${path}: larger than ${maxBytes} bytes`)
+    return r.stdout
+  }
+
+  /**
+   * For a symbolic link, isSymlink is true and the other fields describe its target (what a server opening
+   * the path sees, e.g. certbot's live/ links); a dangling link reads as a link of size 0 with mode 0.
+   */
+  async stat(service: ServiceName, path: string): Promise<FileStat | null> {
+    const fmt = '%a|%u|%g|%U|%G|%s|%F'
+    const script = `[ -e "$1" ] || [ -L "$1" ] || exit 3; stat -c '${fmt}' "$1"; stat -L -c '${fmt}' "$1" 2>/dev/null || true`
+    const r = await this.exec(service, ['sh', '-c', script, 'sh', path], { timeoutMs: 15_000 })
+    if (r.exitCode === 3) return null
+    if (r.exitCode !== 0) throw new Error(`${service}:${path}: stat failed (exit ${r.exitCode}: ${r.stderr.trim()})`)
+    const [self, target] = r.stdout.trim().split('\n').map((l) => l.split('|'))
+    if (!self || self.length < 7) throw new Error(`${service}:${path}: unexpected stat output ${JSON.stringify(r.stdout)}`)
+    const isSymlink = self[6] === 'symbolic link'
+    const f = isSymlink ? (target && target.length >= 7 ? target : null) : self
+    if (!f) return { mode: 0, uid: 0, gid: 0, user: '', group: '', size: 0, isFile: false, isSymlink: true }
+    return {
+      mode: parseInt(f[0]!, 8),
+      uid: Number(f[1]),
+      gid: Number(f[2]),
+      user: f[3]!,
+      group: f[4]!,
+      size: Number(f[5]),
+      isFile: f[6] === 'regular file' || f[6] === 'regular empty file',
+      isSymlink,
+    }
+  }
+
+  /**
+   * Writes through the archive API. An existing file keeps its owner and, unless `mode` is given, its mode,
+   * so replacing a key the server reads as Debian-exim does not lock the server out of it.
+   */
+  async writeFile(service: ServiceName, path: string, content: string | Buffer, mode?: number): Promise<void> {
+    if (!path.startsWith('/')) throw new Error(`writeFile: ${path} is not absolute`)
+    const before = await this.stat(service, path)
+    const dir = posix.dirname(path)
+    const data = typeof content === 'string' ? Buffer.from(content) : content
+    const archive = tarOneFile(
+      posix.basename(path),
+      data,
+      mode ?? (before?.isFile ? before.mode : 0o644),
+      before?.isFile ? before.uid : 0,
+      before?.isFile ? before.gid : 0,
+    )
+    try {
+      await this.container(service).putArchive(archive, { path: dir })
+    } catch (err) {
+      if (isNotFound(err)) throw new Error(`${service}:${dir}: no such directory`)
+      throw err
+    }
+  }
+
+  /** Runs every service's health command once, in parallel. */
+  async checkHealth(): Promise<ServiceInfo[]> {
+    return Promise.all(this.services.map((s) => probeHealth(this.docker, s, this.healthCommand(s.name))))
+  }
+}
+
+async function probeHealth(docker: Docker, s: ServiceInfo, cmd: readonly string[]): Promise<ServiceInfo> {
+  if (s.state !== 'running') return { ...s, healthy: false, healthDetail: `container is ${s.state}` }
+  try {
+    const r = await execRaw(docker, s.container, cmd, { timeoutMs: 10_000, maxOutputBytes: 4096 })
+    if (r.exitCode === 0) return { ...s, healthy: true, healthDetail: undefined }
+    const detail = (r.stderr.toString() + r.stdout.toString()).trim().split('\n').slice(-3).join(' | ')
+    return { ...s, healthy: false, healthDetail: `exit ${r.exitCode}${detail ? `: ${detail}` : ''}` }
+  } catch (err) {
+    return { ...s, healthy: false, healthDetail: (err as Error).message }
+  }
+}
+
+function describeNetworkSubnet(net: Docker.NetworkInspectInfo): string | null {
+  const cfg = net.IPAM?.Config?.[0] as { Subnet?: string } | undefined
+  const m = /^(\d+\.\d+\.\d+)\.0\/24$/.exec(cfg?.Subnet ?? '')
+  return m ? m[1]! : null
+}
+
+async function sessionContainers(docker: Docker, session?: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [session ? `${LABEL_SESSION}=${session}` : LABEL_SESSION] } })
+}
+
+async function sessionNetworks(docker: Docker, session?: string): Promise<Docker.NetworkInspectInfo[]> {
+  return docker.listNetworks({ filters: { label: [session ? `${LABEL_SESSION}=${session}` : LABEL_SESSION] } })
+}
+
+function envFromContainer(env: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const kv of env ?? []) {
+    const i = kv.indexOf('=')
+    if (i > 0 && kv.startsWith('LAB_')) out[kv.slice(0, i)] = kv.slice(i + 1)
+  }
+  return out
+}
+
+/** Rebuilds a handle from what Docker knows (labels, addresses, env); null when the session does not exist. */
+async function loadSandbox(docker: Docker, session: string, opts: { health: boolean }): Promise<DockerSandbox | null> {
+  const containers = await sessionContainers(docker, session)
+  if (containers.length === 0) return null
+  const lab = validateLab(containers[0]!.Labels[LABEL_LAB] ?? '')
+  const net = networkName(session)
+  let subnet: string | null = null
+  try {
+    subnet = describeNetworkSubnet(await docker.getNetwork(net).inspect())
+  } catch (err) {
+    if (!isNotFound(err)) throw err
+  }
+  if (!subnet) throw new UserError(`session ${session} has containers but no network ${net}: run \`sandbox down --session ${session}\``)
+  const dnsContainer = containers.find((c) => c.Labels[LABEL_SERVICE] === 'dns') ?? containers[0]!
+  const env = envFromContainer((await docker.getContainer(dnsContainer.Id).inspect()).Config.Env)
+  const healthchecks = new Map<string, readonly string[]>()
+  // What `up` knew from the topology travels in labels, so a later edit of the YAML cannot mislead status.
+  const services: ServiceInfo[] = containers
+    .map((c) => {
+      const name = c.Labels[LABEL_SERVICE] ?? ''
+      healthchecks.set(name, parseJsonLabel<string[]>(c.Labels[LABEL_HEALTHCHECK], [...DEFAULT_HEALTHCHECK]))
+      return {
+        name,
+        container: containerName(session, name),
+        hostname: c.Labels[LABEL_HOSTNAME] ?? '',
+        image: c.Image,
+        address: c.NetworkSettings?.Networks?.[net]?.IPAMConfig?.IPv4Address || `${subnet}.${c.Labels[LABEL_IPV4_HOST] ?? '0'}`,
+        ports: parseJsonLabel<PortSpec[]>(c.Labels[LABEL_PORTS], []),
+        state: c.State,
+        healthy: false,
+      }
+    })
+    .sort((x, y) => hostPart(x.address) - hostPart(y.address))
+  const handle = new DockerSandbox(docker, session, lab, subnet, net, env as unknown as SessionEnv, services, healthchecks)
+  return opts.health ? handle.withServices(await handle.checkHealth()) : handle
+}
+
+const hostPart = (address: string) => Number(address.split('.')[3] ?? 0)
+
+function parseJsonLabel<T>(value: string | undefined, fallback: T): T {
+  try {
+    return value ? (JSON.parse(value) as T) : fallback
+  } catch {
+    return fallback
+  }
+}
+
+export async function getSandbox(session: string, opts: { health?: boolean } = {}): Promise<DockerSandbox | null> {
+  const docker = await connectDocker()
+  return loadSandbox(docker, validateSession(session), { health: opts.health ?? true })
+}
+
+export async function listSessions(): Promise<SessionSummary[]> {
+  const docker = await connectDocker()
+  const [containers, networks] = await Promise.all([sessionContainers(docker), sessionNetworks(docker)])
+  const ids = new Set<string>()
+  for (const c of containers) ids.add(c.Labels[LABEL_SESSION]!)
+  for (const n of networks) ids.add(n.Labels?.[LABEL_SESSION] ?? '')
+  ids.delete('')
+  return [...ids].sort().map((session) => {
+    const cs = containers.filter((c) => c.Labels[LABEL_SESSION] === session)
+    const net = networks.find((n) => n.Labels?.[LABEL_SESSION] === session) ?? null
+    return {
+      session,
+      lab: cs[0]?.Labels[LABEL_LAB] ?? net?.Labels?.[LABEL_LAB] ?? '',
+      subnet: net ? describeNetworkSubnet(net) : null,
+      network: net?.Name ?? null,
+      containers: cs.length,
+      running: cs.filter((c) => c.State === 'running').length,
+      createdAt: net?.Labels?.[LABEL_CREATED] ?? null,
+    }
+  })
+}
+
+export interface DownReport {
+  readonly session: string
+  readonly containers: number
+  readonly networks: number
+  readonly durationMs: number
+}
+
+async function removeSession(docker: Docker, session: string): Promise<DownReport> {
+  const t0 = Date.now()
+  const containers = await sessionContainers(docker, session)
+  await Promise.all(
+    containers.map(async (c) => {
+      try {
+        await docker.getContainer(c.Id).remove({ force: true, v: true })
+      } catch (err) {
+        // Already gone (another down raced us) is the outcome we want.
+        if (!isNotFound(err) && (err as { statusCode?: number }).statusCode !== 409) throw err
+      }
+    }),
+  )
+  const networks = await sessionNetworks(docker, session)
+  for (const n of networks) {
+    try {
+      await docker.getNetwork(n.Id).remove()
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+  }
+  return { session, containers: containers.length, networks: networks.length, durationMs: Date.now() - t0 }
+}
+
+export async function downSandbox(session: string): Promise<DownReport> {
+  const docker = await connectDocker()
+  return removeSession(docker, validateSession(session))
+}
+
+export async function downAll(): Promise<DownReport[]> {
+  const docker = await connectDocker()
+  const sessions = await listSessions()
+  return Promise.all(sessions.map((s) => removeSession(docker, s.session)))
+}
+
+/**
+ * Removes what dead sessions left behind: a session is dead when none of its containers runs (after a reboot,
+ * a crash of `up`, a killed test run) and it is older than a grace period that protects sessions another
+ * process is creating right now.
+ */
+export async function reapOrphans(opts: { graceMs?: number } = {}): Promise<string[]> {
+  const docker = await connectDocker()
+  const grace = opts.graceMs ?? REAP_GRACE_MS
+  const reaped: string[] = []
+  for (const s of await listSessions()) {
+    if (s.running > 0) continue
+    const created = s.createdAt ? Date.parse(s.createdAt) : NaN
+    if (Number.isFinite(created) && Date.now() - created < grace) continue
+    await removeSession(docker, s.session)
+    reaped.push(s.session)
+  }
+  return reaped
+}
+
+async function usedThirdOctets(docker: Docker): Promise<Set<number>> {
+  const used = new Set<number>()
+  for (const n of await docker.listNetworks()) {
+    for (const cfg of (n.IPAM?.Config ?? []) as Array<{ Subnet?: string }>) {
+      const m = /^10\.231\.(\d+)\.\d+\/(\d+)$/.exec(cfg.Subnet ?? '')
+      if (m && Number(m[2]) >= 24) used.add(Number(m[1]))
+      // A wider network covering the pool leaves nothing free; let Docker refuse with its own message.
+    }
+  }
+  return used
+}
+
+/** Creates the session's internal network on the first free /24, retrying when a parallel `up` took it first. */
+async function createNetwork(docker: Docker, session: string, lab: string): Promise<{ subnet: string; id: string }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const used = await usedThirdOctets(docker)
+    let octet = -1
+    for (let i = 1; i <= 254; i++) if (!used.has(i)) { octet = i; break }
+    if (octet < 0) throw new UserError(`no free /24 left in ${POOL_PREFIX}.0.0/16: run \`sandbox down --all\``)
+    const subnet = `${POOL_PREFIX}.${octet}`
+    try {
+      const net = await docker.createNetwork({
+        Name: networkName(session),
+        Driver: 'bridge',
+        // Internal: no route out of the lab, no NAT; the host still reaches containers through the bridge address.
+        Internal: true,
+        CheckDuplicate: true,
+        Attachable: false,
+        IPAM: { Driver: 'default', Config: [{ Subnet: `${subnet}.0/24`, Gateway: `${subnet}.1` }] },
+        Labels: {
+          [LABEL_SESSION]: session,
+          [LABEL_LAB]: lab,
+          [LABEL_SUBNET]: subnet,
+          [LABEL_CREATED]: new Date().toISOString(),
+        },
+      })
+      return { subnet, id: net.id }
+    } catch (err) {
+      const msg = (err as Error).message ?? ''
+      if (/overlap|already exists|in use/i.test(msg) && !/already exists/i.test(msg)) {
+        await sleep(50 + Math.random() * 200)
+        continue
+      }
+      if (/already exists/i.test(msg))
+        throw new UserError(`a network ${networkName(session)} already exists: run \`sandbox down --session ${session}\``)
+      throw err
+    }
+  }
+  throw new UserError('could not find a free subnet after 20 attempts (many sessions starting at once?)')
+}
+
+function containerConfig(
+  spec: ServiceSpec,
+  session: string,
+  lab: string,
+  subnet: string,
+  net: string,
+  env: SessionEnv,
+): Docker.ContainerCreateOptions {
+  const environment: Record<string, string> = { ...env }
+  for (const [k, v] of Object.entries(spec.environment))
+    environment[k] = substituteEnv(v, env, `${spec.name}.environment.${k}`)
+  const address = `${subnet}.${spec.ipv4Host}`
+  return {
+    name: containerName(session, spec.name),
+    Image: spec.image,
+    Hostname: spec.hostname,
+    Env: Object.entries(environment).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABEL_SESSION]: session,
+      [LABEL_SERVICE]: spec.name,
+      [LABEL_LAB]: lab,
+      [LABEL_HOSTNAME]: spec.hostname,
+      [LABEL_IPV4_HOST]: String(spec.ipv4Host),
+      [LABEL_PORTS]: JSON.stringify(spec.ports),
+      [LABEL_HEALTHCHECK]: JSON.stringify(spec.healthcheck),
+    },
+    HostConfig: {
+      NetworkMode: net,
+      Memory: spec.memLimitBytes,
+      // Equal to Memory: no swap on top of the limit, so the limit is what a sandbox really costs.
+      MemorySwap: spec.memLimitBytes,
+      PidsLimit: spec.pidsLimit,
+      CapDrop: [...spec.capDrop],
+      CapAdd: [...spec.capAdd],
+      Privileged: false,
+      SecurityOpt: SETUID_IMAGES.test(spec.image) ? [] : ['no-new-privileges'],
+      Dns: [env.LAB_DNS_IP],
+      // "." is Docker's spelling of "no search domain": the host's search list must not leak in.
+      DnsSearch: ['.'],
+      Tmpfs: Object.keys(spec.tmpfs).length ? { ...spec.tmpfs } : undefined,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+      RestartPolicy: { Name: 'no' },
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: address } } },
+    },
+  }
+}
+
+async function waitHealthy(handle: DockerSandbox, timeoutMs: number): Promise<ServiceInfo[]> {
+  const deadline = Date.now() + timeoutMs
+  const docker = handle.client
+  // Each service is polled on its own so one slow server does not delay noticing the others.
+  return Promise.all(
+    handle.services.map(async (s) => {
+      const cmd = handle.healthCommand(s.name)
+      let last = s
+      for (let delay = 50; ; delay = Math.min(delay * 1.5, 500)) {
+        last = await probeHealth(docker, { ...s, state: 'running' }, cmd)
+        // 126/127: the health command is missing from the image, which waiting will not fix.
+        if (last.healthy || Date.now() > deadline || /^exit 12[67]/.test(last.healthDetail ?? '')) return last
+        await sleep(delay)
+      }
+    }),
+  )
+}
+
+export interface UpOptions {
+  readonly lab: LabName | string
+  readonly session?: string
+  /** Remove an existing session of that id first instead of reusing it. */
+  readonly fresh?: boolean
+  readonly healthTimeoutMs?: number
+  /** A topology file other than sandbox/topologies/<lab>.yaml (tests, development). */
+  readonly topologyFile?: string
+  readonly onProgress?: (message: string) => void
+}
+
+export interface UpHandle extends DockerSandbox {
+  readonly timings: { readonly createdMs: number; readonly healthyMs: number; readonly totalMs: number; readonly reused: boolean }
+}
+
+/** Starts a session (or reuses a running one of the same lab) and resolves when every service is healthy. */
+export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings: UpHandle['timings'] }> {
+  const t0 = Date.now()
+  const lab = validateLab(opts.lab)
+  const session = validateSession(opts.session ?? DEFAULT_SESSION)
+  const say = opts.onProgress ?? (() => {})
+  const docker = await connectDocker()
+  const topology: Topology = opts.topologyFile ? loadTopology(lab, opts.topologyFile) : loadTopology(lab)
+
+  const missing: string[] = []
+  for (const img of new Set(topology.services.map((s) => s.image))) if (!(await imageExists(docker, img))) missing.push(img)
+  if (missing.length)
+    throw new UserError(`missing image${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: run \`npx smtp-tls-lab images build\``)
+
+  const reaped = await reapOrphans()
+  if (reaped.length) say(`removed leftovers of dead sessions: ${reaped.join(', ')}`)
+
+  if (opts.fresh) await removeSession(docker, session)
+  const existing = await sessionContainers(docker, session)
+  if (existing.length) {
+    const existingLab = existing[0]!.Labels[LABEL_LAB]
+    if (existingLab !== lab)
+      throw new UserError(`session ${session} runs the ${existingLab} lab: run \`sandbox down --session ${session}\` first, or pick another --session`)
+    if (existing.length === topology.services.length) {
+      say(`session ${session} exists: reusing it`)
+      for (const c of existing) if (c.State !== 'running') await docker.getContainer(c.Id).start()
+      const handle = await loadSandbox(docker, session, { health: false })
+      if (!handle) throw new Error(`session ${session} vanished while being reused`)
+      const services = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS)
+      return finish(docker, handle, services, { createdMs: 0, t0, reused: true })
+    }
+    // A half-made session (an interrupted up) is not worth repairing.
+    await removeSession(docker, session)
+  }
+
+  say(`creating network for session ${session}`)
+  const { subnet } = await createNetwork(docker, session, lab)
+  const net = networkName(session)
+  const dns = topology.services.find((s) => s.name === 'dns')!
+  const env: SessionEnv = {
+    LAB_SESSION: session,
+    LAB_SUBNET: subnet,
+    LAB_DNS_IP: `${subnet}.${dns.ipv4Host}`,
+    LAB_TSIG_NAME: TSIG_NAME,
+    LAB_TSIG_SECRET: randomBytes(32).toString('base64'),
+    LAB_LAB: lab,
+  }
+  try {
+    say(`creating ${topology.services.length} containers`)
+    await Promise.all(topology.services.map((s) => docker.createContainer(containerConfig(s, session, lab, subnet, net, env))))
+    // Start in dependency waves; health is awaited only at the end, servers cope with peers arriving late.
+    const started = new Set<string>()
+    while (started.size < topology.services.length) {
+      const wave = topology.services.filter((s) => !started.has(s.name) && s.dependsOn.every((d) => started.has(d)))
+      await Promise.all(wave.map((s) => docker.getContainer(containerName(session, s.name)).start()))
+      for (const s of wave) started.add(s.name)
+    }
+  } catch (err) {
+    await removeSession(docker, session).catch(() => {})
+    throw err
+  }
+  const createdMs = Date.now() - t0
+  say('waiting for every service to answer')
+  const services: ServiceInfo[] = topology.services.map((spec) => ({
+    name: spec.name,
+    container: containerName(session, spec.name),
+    hostname: spec.hostname,
+    image: spec.image,
+    address: `${subnet}.${spec.ipv4Host}`,
+    ports: spec.ports,
+    state: 'running',
+    healthy: false,
+  }))
+  const handle = new DockerSandbox(docker, session, lab, subnet, net, env, services, new Map(topology.services.map((s) => [s.name, s.healthcheck])))
+  const healthy = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS)
+  return finish(docker, handle, healthy, { createdMs, t0, reused: false })
+}
+
+async function finish(
+  docker: Docker,
+  handle: DockerSandbox,
+  services: ServiceInfo[],
+  t: { createdMs: number; t0: number; reused: boolean },
+): Promise<DockerSandbox & { timings: UpHandle['timings'] }> {
+  const sick = services.filter((s) => !s.healthy)
+  if (sick.length) {
+    const lines = await Promise.all(
+      sick.map(async (s) => {
+        let logs = ''
+        try {
+          const buf = (await docker.getContainer(s.container).logs({ stdout: true, stderr: true, tail: 8 })) as unknown as Buffer
+          logs = demuxLogText(buf)
+        } catch {
+          // the container may be gone; the health detail is enough then
+        }
+        return `  ${s.name} (${s.container}): ${s.healthDetail ?? 'not healthy'}${logs ? `\n    last logs: ${logs.split('\n').join('\n    ')}` : ''}`
+      }),
+    )
+    throw new UserError(
+      `session ${handle.session} started but some services never became healthy:\n${lines.join('\n')}\n` +
+        `Inspect with \`sandbox status --session ${handle.session}\`, remove with \`sandbox down --session ${handle.session}\`.`,
+    )
+  }
+  const out = handle.withServices(services)
+  const totalMs = Date.now() - t.t0
+  return Object.assign(out, { timings: { createdMs: t.createdMs, healthyMs: totalMs - t.createdMs, totalMs, reused: t.reused } })
+}
+
+/** Logs of a non-TTY container come multiplexed (8-byte frame headers); keep the text. */
+function demuxLogText(buf: Buffer): string {
+  const parts: Buffer[] = []
+  let i = 0
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4)
+    parts.push(buf.subarray(i + 8, i + 8 + len))
+    i += 8 + len
+  }
+  return (parts.length ? Buffer.concat(parts) : buf).toString('utf8').trim()
+}
