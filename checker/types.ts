@@ -54,6 +54,10 @@ export interface Evidence {
 
 export interface CheckResult {
   readonly id: string
+  /** Set when a run uses the same check twice (e.g. two ports): tells the results apart. */
+  readonly key?: string
+  /** Endpoint the check probed (after defaults), for reporters. */
+  readonly endpoint?: string
   readonly status: Status
   readonly title: Localized
   /** One sentence on what was found, addressed to the learner. */

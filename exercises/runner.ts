@@ -227,6 +227,8 @@ export interface ProofOptions {
   /** Runs after each grading, on the live sandbox (e.g. to compare the checker with openssl s_client). */
   readonly onPhase?: (phase: 'start' | 'solved', handle: SandboxHandle, report: GradeReport) => Promise<void>
   readonly session?: string
+  /** A topology other than the lab's own (development of a lab). */
+  readonly topologyFile?: string
 }
 
 /** Keys of the checks an exercise is about: they must not pass in the start state. */
@@ -255,7 +257,13 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
   let error: string | undefined
   try {
     log(`${exercise.id}: starting a fresh ${exercise.manifest.lab} sandbox (session ${session})`)
-    const handle = await upLab({ lab: exercise.manifest.lab, session, fresh: true })
+    const handle = await upLab({
+      lab: exercise.manifest.lab,
+      session,
+      fresh: true,
+      ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
+      onProgress: (m) => log(`  ${m}`),
+    })
     lap('up')
     await applySetup(handle, exercise, log)
     lap('setup')

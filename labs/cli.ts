@@ -1,6 +1,5 @@
 // Commands of the labs module: `start` (sandbox + course server, what `npm start` runs) and `serve` (decks only).
 import type { Command } from 'commander'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +12,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, startLabServer } from './server.ts'
 import { listDecks } from './static-files.ts'
 
 const REPO_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+/** Where `slides build` puts the decks (slides/deck-build.ts DIST_DIR), served at /decks/<deck>/. */
 export const DIST_DIR = path.join(REPO_DIR, 'slides', 'dist')
 
 interface StartOptions {
@@ -25,6 +25,7 @@ interface StartOptions {
   newToken?: boolean
   build: boolean
   downOnExit?: boolean
+  session?: string
 }
 
 function parsePort(v: string): number {
@@ -78,20 +79,21 @@ async function ensureImages(json: boolean): Promise<void> {
   say(`Images construites en ${((Date.now() - t0) / 1000).toFixed(0)} s.`)
 }
 
-/** Builds the decks when none is built yet; a failure leaves the lab usable and says how to retry. */
+/** Builds every deck that has no build yet; a failure leaves the lab usable and says how to retry. */
 async function ensureDecks(): Promise<void> {
-  if (listDecks(DIST_DIR).length > 0) return
-  say('Construction des supports de cours (slides/dist absent)…')
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO_DIR, 'bin', 'smtp-tls-lab.mjs'), 'slides', 'build'], {
-      cwd: REPO_DIR,
-      // The child's output goes to stderr so that --json keeps stdout to one document.
-      stdio: ['ignore', 2, 2],
-    })
-    child.on('error', () => resolve(-1))
-    child.on('exit', (c) => resolve(c ?? -1))
-  })
-  if (code !== 0) say(`Attention : la construction des supports a échoué (code ${code}). Relancez : npx smtp-tls-lab slides build`)
+  const slides = await import('../slides/deck-build.ts')
+  const built = new Set(listDecks(DIST_DIR).map((d) => d.name))
+  const todo = slides.listDecks().filter((d) => !built.has(d.name))
+  for (const [i, deck] of todo.entries()) {
+    say(`Construction du support ${deck.name} (${i + 1}/${todo.length}), environ une minute…`)
+    try {
+      const r = await slides.buildDeck(deck, { distDir: DIST_DIR })
+      say(`  ${deck.name} construit en ${(r.durationMs / 1000).toFixed(0)} s.`)
+    } catch (err) {
+      say(`Attention : la construction de ${deck.name} a échoué : ${(err as Error).message}
+Relancez : npx smtp-tls-lab slides build`)
+    }
+  }
 }
 
 async function loadCatalog(): Promise<ExerciseCatalog> {
@@ -120,7 +122,10 @@ async function run(opts: StartOptions, mode: 'start' | 'serve'): Promise<void> {
   }
   if (opts.build) await ensureDecks()
 
-  const data = openDataDir(opts.dataDir, { newToken: opts.newToken === true })
+  if (opts.session !== undefined && !/^[a-z0-9][a-z0-9-]{0,30}$/.test(opts.session)) {
+    throw new UserError(`--session must be 1 to 31 lowercase letters, digits and dashes, got "${opts.session}"`)
+  }
+  const data = openDataDir(opts.dataDir, { newToken: opts.newToken === true, ...(opts.session ? { session: opts.session } : {}) })
   if (data.interrupted > 0) say(`${data.interrupted} vérification(s) interrompue(s) par un arrêt précédent : marquée(s) comme interrompue(s).`)
   let openTty
   if (withSandbox) {
@@ -223,6 +228,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where progress and the token are kept', DEFAULT_DATA_DIR)
     .option('--new-token', 'issue a new token (the old course URL stops working)')
     .option('--no-build', 'do not build the decks even when slides/dist is missing')
+    .option('--session <id>', "sandbox session of this learner (default: one made for the data directory); e.g. `default` to use the CLI's sandbox")
     .option('--down-on-exit', 'remove the sandbox when the server stops (by default it is kept with your work)')
     .option('--json', 'print one JSON line with the URL, token and lab state once ready')
     .action((opts: StartOptions) => run(opts, 'start'))

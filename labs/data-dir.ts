@@ -65,7 +65,7 @@ export function lockDataDir(dir: string): () => void {
   throw new UserError(`Could not lock the data directory ${dir} (lock file ${file} keeps reappearing).`)
 }
 
-export function openDataDir(dir: string, opts: { newToken?: boolean; lock?: boolean } = {}): OpenedDataDir {
+export function openDataDir(dir: string, opts: { newToken?: boolean; lock?: boolean; session?: string } = {}): OpenedDataDir {
   const abs = path.resolve(dir)
   const release = opts.lock === false ? () => {} : lockDataDir(abs)
   let store: ProgressStore
@@ -85,9 +85,13 @@ export function openDataDir(dir: string, opts: { newToken?: boolean; lock?: bool
   }
   if (token === null) {
     // A short random session id keeps container names readable and distinct between data dirs.
-    const session = learner?.session ?? `l${randomBytes(4).toString('hex')}`
+    const session = opts.session ?? learner?.session ?? `l${randomBytes(4).toString('hex')}`
     token = store.upsertLearner(LOCAL_LEARNER, { session })
     writeFileSync(tokenFile, token + '\n', { mode: 0o600 })
+    learner = store.getLearner(LOCAL_LEARNER)!
+  }
+  if (opts.session !== undefined && learner!.session !== opts.session) {
+    store.setLearnerSession(LOCAL_LEARNER, opts.session)
     learner = store.getLearner(LOCAL_LEARNER)!
   }
   return {

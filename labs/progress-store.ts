@@ -193,6 +193,11 @@ export class ProgressStore {
     return token
   }
 
+  /** Points the learner at another sandbox session (e.g. `start --session default` to reuse a CLI sandbox). */
+  setLearnerSession(id: string, session: string): void {
+    this.db.prepare('UPDATE learners SET session = ? WHERE id = ?').run(session, id)
+  }
+
   getLearner(id: string): Learner | null {
     const row = this.db.prepare('SELECT id, name, session, created_at FROM learners WHERE id = ?').get(id) as
       | { id: string; name: string | null; session: string; created_at: number }

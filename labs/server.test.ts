@@ -242,3 +242,33 @@ describe('static decks', () => {
     }
   })
 })
+
+describe('instructor page', () => {
+  it('serves the class page and answers grades as JSON and as a CSV download, only with the token', async () => {
+    data.store.recordGrade({
+      batch: 'class-a',
+      learner: 'ana',
+      exercise: 'postfix-submission-587',
+      verdict: 'graded',
+      score: 1,
+      maxScore: 1,
+      criteria: [{ checkId: 'smtp.tls.required-before-mail', status: 'pass', points: 1, maxPoints: 1, evidence: { lines: ['S: 530 5.7.0'] } }],
+    })
+    const page = await rawGet('/instructor')
+    expect(page.status).toBe(200)
+    expect(page.body).toContain('id="class-table"')
+    expect((await fetch(`${base}/api/instructor/grades`)).status).toBe(401)
+    const report = (await (await fetch(`${base}/api/instructor/grades?exercise=postfix-submission-587`, { headers: auth() })).json()) as {
+      grades: { learner: string }[]
+      rates: unknown[]
+    }
+    expect(report.grades.map((g) => g.learner)).toEqual(['ana'])
+    expect(report.rates).toEqual([{ checkId: 'smtp.tls.required-before-mail', pass: 1, total: 1, rate: 1 }])
+    const csv = await fetch(`${base}/api/instructor/grades.csv?token=${data.token}&exercise=postfix-submission-587`)
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="postfix-submission-587.csv"')
+    expect(await csv.text()).toBe(
+      'learner,exercise,batch,verdict,score,max_score,reason,smtp.tls.required-before-mail\r\nana,postfix-submission-587,class-a,graded,1,1,,pass\r\n',
+    )
+  })
+})

@@ -17,6 +17,7 @@ import {
 import { plausibleToken, presentedToken } from './auth.ts'
 import { CheckRuns } from './check-runs.ts'
 import type { ExerciseCatalog } from './exercise-catalog.ts'
+import { classReport, gradesCsv, instructorPage } from './instructor.ts'
 import { ApiError, readJsonBody, requestLang, sendError, sendJson, sendText } from './http-util.ts'
 import { isLabName, LabController, type SandboxEngine } from './lab-controller.ts'
 import type { Attempt, Learner, ProgressStore } from './progress-store.ts'
@@ -222,6 +223,24 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         return sendJson(res, 202, body)
       }
     }
+    if (a === 'instructor' && (b === 'grades' || b === 'grades.csv') && c === undefined) {
+      only('GET')
+      // Every token holder of this server may read grades: it is the instructor's own machine (see README).
+      const filter = {
+        ...(url.searchParams.get('exercise') ? { exercise: url.searchParams.get('exercise')! } : {}),
+        ...(url.searchParams.get('batch') ? { batch: url.searchParams.get('batch')! } : {}),
+      }
+      const report = classReport(store.listGrades(filter))
+      if (b === 'grades') return sendJson(res, 200, report)
+      const csv = gradesCsv(report.grades)
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${(filter.exercise ?? 'notes').replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
+        'content-length': Buffer.byteLength(csv),
+        'cache-control': 'no-store',
+      })
+      return void res.end(csv)
+    }
     if (a === 'progress' && b === undefined) {
       only('GET')
       return sendJson(res, 200, progressOf(learner, store.listAttempts(learner.id)))
@@ -243,7 +262,10 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET')
       if (opts.pages && (await opts.pages(req, res, url, { store, learner: authenticate(req, url), lang }))) return
       if (segs.length === 0) {
-        return sendText(res, 200, indexPage(listDecks(opts.distDir), { instructor: opts.pages !== undefined, storageKey: TOKEN_STORAGE_KEY }), 'text/html; charset=utf-8')
+        return sendText(res, 200, indexPage(listDecks(opts.distDir), { instructor: true, storageKey: TOKEN_STORAGE_KEY }), 'text/html; charset=utf-8')
+      }
+      if (segs.length === 1 && segs[0] === 'instructor') {
+        return sendText(res, 200, instructorPage(TOKEN_STORAGE_KEY), 'text/html; charset=utf-8')
       }
       if (segs[0] === 'decks') return serveDeck(req, res, opts.distDir, segs.slice(1))
       if (segs.length === 1 && segs[0] === 'favicon.ico') {

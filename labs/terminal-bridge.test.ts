@@ -20,6 +20,26 @@ afterEach(async () => {
   }
 })
 
+/**
+ * A child's stdout/stdin as one stream that behaves like Docker's attach socket: the output is read to its end
+ * even when the input side breaks first (Duplex.from would discard unread output on EPIPE).
+ */
+function processStream(child: ChildProcess): Duplex {
+  const out = child.stdout!
+  const input = child.stdin!
+  input.on('error', () => undefined)
+  const d = new Duplex({
+    read: () => void out.resume(),
+    write: (chunk: Buffer, _enc, cb) => void input.write(chunk, () => cb()),
+    final: (cb) => void input.end(() => cb()),
+  })
+  out.on('data', (chunk: Buffer) => {
+    if (!d.push(chunk)) out.pause()
+  })
+  out.on('end', () => d.push(null))
+  return d
+}
+
 /** A WebSocket server on 127.0.0.1:0 bridging each connection to a fresh child process standing in for the shell. */
 async function rig(cmd: string[], opts: { highWaterBytes?: number; lowWaterBytes?: number } = {}): Promise<Rig> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
@@ -31,7 +51,7 @@ async function rig(cmd: string[], opts: { highWaterBytes?: number; lowWaterBytes
       const resizes: [number, number][] = []
       let closed = false
       const t: Tty = {
-        stream: Duplex.from({ readable: child.stdout!, writable: child.stdin! }),
+        stream: processStream(child),
         resize: async (c, r) => void resizes.push([c, r]),
         close: () => {
           closed = true

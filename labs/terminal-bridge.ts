@@ -174,7 +174,11 @@ export function bridgeTerminal(ws: WebSocket, tty: Tty, opts: BridgeOptions = {}
   stream.on('data', onOutput)
   stream.on('end', () => finish('shell-exited'))
   stream.on('close', () => finish('shell-exited'))
-  stream.on('error', () => finish('error'))
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    // The process went away while a write was pending or before its end was read: that is still an exit.
+    const gone = stream.readableEnded || err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE'
+    finish(gone ? 'shell-exited' : 'error')
+  })
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (closed) return

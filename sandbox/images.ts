@@ -24,6 +24,10 @@ export type BuildEvent =
 
 export interface BuildOptions {
   readonly offline?: boolean
+  /** Where role folders live (sandbox/images); tests point it at a scratch folder. */
+  readonly imagesDir?: string
+  /** Image tag of a role (smtp-tls-lab/<role>:latest). */
+  readonly tagFor?: (role: string) => string
   /** Only these roles (and the roles they are built FROM); every role when absent. */
   readonly roles?: readonly string[]
   readonly onEvent?: (e: BuildEvent) => void
@@ -44,13 +48,13 @@ export interface BuildReport {
 }
 
 /** Role folders under sandbox/images that hold a Dockerfile, sorted. */
-export async function listRoles(): Promise<string[]> {
-  const entries = await readdir(IMAGES_DIR, { withFileTypes: true })
+export async function listRoles(imagesDir = IMAGES_DIR): Promise<string[]> {
+  const entries = await readdir(imagesDir, { withFileTypes: true })
   const roles: string[] = []
   for (const e of entries) {
     if (!e.isDirectory() || e.name === 'base') continue
     try {
-      await stat(join(IMAGES_DIR, e.name, 'Dockerfile'))
+      await stat(join(imagesDir, e.name, 'Dockerfile'))
       roles.push(e.name)
     } catch {
       // a folder without a Dockerfile is not a role (yet)
@@ -67,24 +71,40 @@ export async function missingImages(docker: Docker, roles?: readonly string[]): 
   return missing
 }
 
-/** Roles named in `FROM smtp-tls-lab/<role>` lines: they must be built first. */
-async function parentRoles(role: string): Promise<string[]> {
-  const text = await readFile(join(IMAGES_DIR, role, 'Dockerfile'), 'utf8')
-  const parents: string[] = []
-  for (const m of text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*smtp-tls-lab\/([a-z0-9-]+)(?::(\S+))?/gim)) {
-    if (m[1] !== 'base') parents.push(m[1]!)
-  }
-  return parents
+interface Where {
+  readonly imagesDir: string
+  readonly tagFor: (role: string) => string
+  readonly all: readonly string[]
 }
 
-async function buildOrder(requested: readonly string[], all: readonly string[]): Promise<string[]> {
+const withTag = (ref: string) => (/:[^/]+$/.test(ref) ? ref : `${ref}:latest`)
+
+/** Images named by the FROM lines of a role's Dockerfile (build stages named with AS excluded). */
+async function fromImages(where: Where, role: string): Promise<string[]> {
+  const text = await readFile(join(where.imagesDir, role, 'Dockerfile'), 'utf8')
+  const stages = new Set<string>()
+  const refs: string[] = []
+  for (const m of text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+    if (!stages.has(m[1]!.toLowerCase())) refs.push(withTag(m[1]!))
+    if (m[2]) stages.add(m[2].toLowerCase())
+  }
+  return refs
+}
+
+/** Roles this role is built FROM: they must be built first. */
+async function parentRoles(where: Where, role: string): Promise<string[]> {
+  const refs = await fromImages(where, role)
+  return where.all.filter((r) => refs.includes(withTag(where.tagFor(r))))
+}
+
+async function buildOrder(where: Where, requested: readonly string[]): Promise<string[]> {
   const order: string[] = []
   const seen = new Set<string>()
   const visit = async (r: string, path: string[]): Promise<void> => {
     if (seen.has(r)) return
     if (path.includes(r)) throw new UserError(`images: FROM cycle ${[...path, r].join(' → ')}`)
-    if (!all.includes(r)) throw new UserError(`images: unknown role ${r} (known: ${all.join(', ')})`)
-    for (const p of await parentRoles(r)) await visit(p, [...path, r])
+    if (!where.all.includes(r)) throw new UserError(`images: unknown role ${r} (known: ${where.all.join(', ')})`)
+    for (const p of await parentRoles(where, r)) await visit(p, [...path, r])
     seen.add(r)
     order.push(r)
   }
@@ -106,8 +126,8 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Copies the role folder and the repository files named in its context.json into a fresh directory. */
-async function stageContext(role: string): Promise<string> {
-  const src = join(IMAGES_DIR, role)
+async function stageContext(imagesDir: string, role: string): Promise<string> {
+  const src = join(imagesDir, role)
   const dir = await mkdtemp(join(tmpdir(), `stl-ctx-${role}-`))
   await cp(src, dir, { recursive: true, filter: (p) => relative(src, p) !== 'context.json' })
   let extra: { copy?: Record<string, string> } = {}
@@ -210,11 +230,17 @@ async function ensureBase(docker: Docker, opts: BuildOptions): Promise<BuildRepo
   return { tag: BASE_IMAGE, action: 'bootstrapped', durationMs: Date.now() - t0 }
 }
 
-async function parentIds(docker: Docker, role: string): Promise<string[]> {
+/** IDs of the images a role is built FROM; a missing one is an error here, before the daemon would try a registry. */
+async function parentIds(docker: Docker, where: Where, role: string): Promise<string[]> {
   const ids: string[] = []
-  for (const tag of [BASE_IMAGE, ...(await parentRoles(role)).map(roleImage)]) {
-    const info = await imageExists(docker, tag)
-    ids.push(info?.Id ?? `missing ${tag}`)
+  for (const ref of await fromImages(where, role)) {
+    const info = await imageExists(docker, ref)
+    if (!info)
+      throw new UserError(
+        `${join(where.imagesDir, role, 'Dockerfile')}: FROM ${ref}, which is not on this machine ` +
+          `(only the lab base and role images can be used where no registry answers)`,
+      )
+    ids.push(info.Id)
   }
   return ids
 }
@@ -226,13 +252,13 @@ interface StreamEvent {
   aux?: { ID?: string }
 }
 
-async function buildRole(docker: Docker, role: string, emit: (e: BuildEvent) => void): Promise<RoleBuild> {
+async function buildRole(docker: Docker, role: string, where: Where, emit: (e: BuildEvent) => void): Promise<RoleBuild> {
   const t0 = Date.now()
-  const tag = roleImage(role)
-  const dir = await stageContext(role)
+  const tag = where.tagFor(role)
+  const dir = await stageContext(where.imagesDir, role)
   try {
     const files = await listFiles(dir)
-    const hash = await contextHash(dir, files, await parentIds(docker, role))
+    const hash = await contextHash(dir, files, await parentIds(docker, where, role))
     const existing = await imageExists(docker, tag)
     if (existing?.Config?.Labels?.[LABEL_CONTEXT_HASH] === hash) {
       const r = { role, tag, action: 'up-to-date' as const, contextHash: hash, durationMs: Date.now() - t0 }
@@ -287,14 +313,16 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuildReport>
   const t0 = Date.now()
   const docker = await connectDocker()
   const emit = opts.onEvent ?? (() => {})
-  const all = await listRoles()
-  if (all.length === 0) throw new UserError(`no role images to build: no ${IMAGES_DIR}/<role>/Dockerfile`)
-  const order = await buildOrder(opts.roles?.length ? opts.roles : all, all)
+  const imagesDir = opts.imagesDir ?? IMAGES_DIR
+  const all = await listRoles(imagesDir)
+  if (all.length === 0) throw new UserError(`no role images to build: no ${imagesDir}/<role>/Dockerfile`)
+  const where: Where = { imagesDir, tagFor: opts.tagFor ?? roleImage, all }
+  const order = await buildOrder(where, opts.roles?.length ? opts.roles : all)
   const base = await ensureBase(docker, opts)
   const roles: RoleBuild[] = []
   for (const [i, role] of order.entries()) {
     emit({ kind: 'role-start', role, index: i, count: order.length })
-    roles.push(await buildRole(docker, role, emit))
+    roles.push(await buildRole(docker, role, where, emit))
   }
   return { base, roles, durationMs: Date.now() - t0 }
 }

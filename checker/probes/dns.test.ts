@@ -1,3 +1,4 @@
+// Unit tests of the lab DNS probe against a real UDP/TCP DNS server on loopback.
 import dgram from 'node:dgram'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

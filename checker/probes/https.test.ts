@@ -1,3 +1,4 @@
+// Unit tests of the HTTPS probe against a real HTTPS server on loopback, names resolved by a loopback lab DNS.
 import https from 'node:https'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'

@@ -60,6 +60,11 @@ export class ReplyParser {
     return this.failed
   }
 
+  /** Bytes held between calls (unfinished line plus the lines of an unfinished reply). */
+  get bufferedBytes(): number {
+    return this.partial.length + this.pendingBytes
+  }
+
   /** True while part of a reply has been received but not its last line. */
   get midReply(): boolean {
     return this.partial.length > 0 || this.pending.length > 0

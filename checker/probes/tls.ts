@@ -224,10 +224,13 @@ export async function certificateFacts(ep: Endpoint, servername?: string): Promi
   const sniEp: Endpoint = servername ? { ...ep, servername } : ep
   const { socket, transcript } = await nodeTls(sniEp)
   try {
-    const leaf = socket.getPeerX509Certificate()
-    if (!leaf) throw new ProbeError('protocol', 'the server sent no certificate', transcript)
+    // getPeerX509Certificate() would empty what getPeerCertificate() returns afterwards (Node 20), so read the
+    // detailed form once and build X509Certificate objects from its DER.
+    const detailed = socket.getPeerCertificate(true)
+    if (!detailed?.raw) throw new ProbeError('protocol', 'the server sent no certificate', transcript)
+    const leaf = new X509Certificate(detailed.raw)
     const nodeChain: X509Certificate[] = []
-    let c: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true)
+    let c: tls.DetailedPeerCertificate | undefined = detailed
     const seen = new Set<string>()
     while (c && c.raw && !seen.has(c.fingerprint256)) {
       seen.add(c.fingerprint256)
@@ -237,7 +240,7 @@ export async function certificateFacts(ep: Endpoint, servername?: string): Promi
     const name = sniOf(sniEp) ?? null
     let nameError: string | null = null
     if (name) {
-      const err = tls.checkServerIdentity(name, socket.getPeerCertificate())
+      const err = tls.checkServerIdentity(name, detailed)
       nameError = err ? err.message : null
     }
     const authError = socket.authorizationError as unknown as Error | string | null | undefined

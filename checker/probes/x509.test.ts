@@ -1,3 +1,4 @@
+// Unit tests of the certificate helpers, cross-checked with the openssl command line.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

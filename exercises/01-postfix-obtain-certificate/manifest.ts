@@ -13,19 +13,19 @@ export default defineExercise({
   solution: [issueCert('mail.domaine.tld'), { service: 'mail', script: './solve-selfsigned.sh' }],
   submission: ['/etc/postfix/ssl/cert.pem', '/etc/postfix/ssl/key.pem'],
   checks: [
-    { id: 'file.cert.fullchain', target: { service: 'toolbox' }, params: { cert: `${LIVE}/fullchain.pem` } },
-    { id: 'file.key.matches-cert', target: { service: 'toolbox' }, params: { cert: `${LIVE}/fullchain.pem`, key: `${LIVE}/privkey.pem` } },
+    { id: 'file.cert.fullchain', target: { service: 'toolbox' }, params: { path: `${LIVE}/fullchain.pem` } },
+    { id: 'file.key.matches-cert', target: { service: 'toolbox' }, params: { certPath: `${LIVE}/fullchain.pem`, keyPath: `${LIVE}/privkey.pem` } },
     {
       id: 'file.key.matches-cert',
       key: 'selfsigned.key.matches-cert',
       target: { service: 'mail' },
-      params: { cert: '/etc/postfix/ssl/cert.pem', key: '/etc/postfix/ssl/key.pem' },
+      params: { certPath: '/etc/postfix/ssl/cert.pem', keyPath: '/etc/postfix/ssl/key.pem' },
     },
     {
       id: 'file.key.permissions',
       key: 'selfsigned.key.permissions',
       target: { service: 'mail' },
-      params: { key: '/etc/postfix/ssl/key.pem', mode: 0o600, owner: 'root', group: 'root' },
+      params: { path: '/etc/postfix/ssl/key.pem', mode: 0o600, owner: 'root:root' },
     },
   ],
   hints: [

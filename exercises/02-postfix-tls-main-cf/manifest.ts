@@ -7,7 +7,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'Configurer TLS dans main.cf (TLS 1.2 minimum)', en: 'Configure TLS in main.cf (TLS 1.2 minimum)' },
   text: './text.fr.md',
-  setup: [...mailCertInstalled(), { service: 'mail', script: './setup-legacy.sh' }],
+  setup: [...mailCertInstalled(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: ['/etc/postfix/main.cf'],
   checks: [
@@ -17,6 +17,8 @@ export default defineExercise({
     { id: 'tls.version.tls1_0.rejected', target: { service: 'mail', port: 25 } },
     { id: 'tls.version.tls1_1.rejected', target: { service: 'mail', port: 25 } },
     { id: 'tls.version.tls1_2.accepted', target: { service: 'mail', port: 25 } },
+    { id: 'cert.key.strength', target: { service: 'mail', port: 25 } },
+    { id: 'cert.validity.days-left', target: { service: 'mail', port: 25 } },
     {
       id: 'config.effective',
       target: { service: 'mail' },

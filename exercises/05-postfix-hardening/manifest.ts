@@ -25,8 +25,8 @@ export default defineExercise({
       en: 'On port 25 TLS is opportunistic: `smtpd_tls_ciphers` picks the suites, not `smtpd_tls_mandatory_ciphers`.',
     },
     {
-      fr: '`postconf -n | grep -i cipher` montre aussi la liste héritée `tls_medium_cipherlist` qu’il faut retirer (`postconf -X`).',
-      en: '`postconf -n | grep -i cipher` also shows the inherited `tls_medium_cipherlist` to remove (`postconf -X`).',
+      fr: 'Les suites anonymes (ADH, AECDH) portent le marqueur `aNULL` : c’est lui qu’il faut exclure.',
+      en: 'Anonymous suites (ADH, AECDH) carry the `aNULL` tag: that is what to exclude.',
     },
     {
       fr: 'Testez VRFY et ETRN à la main : `swaks` ne le fait pas, mais `openssl s_client -connect mail.domaine.tld:25 -starttls smtp -crlf` permet de taper `VRFY root` et `ETRN domaine.tld`.',

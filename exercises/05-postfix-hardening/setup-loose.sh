@@ -4,7 +4,6 @@
 set -euo pipefail
 postconf -e \
   'smtpd_banner = $myhostname ESMTP $mail_name $mail_version (Debian/GNU)' \
-  'tls_medium_cipherlist = ALL:@SECLEVEL=0' \
   'smtpd_sasl_type = dovecot' \
   'smtpd_sasl_path = private/auth' \
   'smtpd_sasl_auth_enable = yes' \

@@ -2,7 +2,7 @@
 # service: mail
 # Scripted answer: the course's "Sécurité avancée" settings, with smtpd_tls_ciphers for port 25 and 465 wrapped in TLS.
 set -euo pipefail
-postconf -X tls_medium_cipherlist fast_flush_domains 2>/dev/null || true
+postconf -X fast_flush_domains 2>/dev/null || true
 postconf -e \
   'smtpd_tls_ciphers = high' \
   'smtpd_tls_mandatory_ciphers = high' \

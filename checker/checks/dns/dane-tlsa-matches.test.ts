@@ -1,3 +1,4 @@
+// Unit tests of dns.dane.tlsa-matches: a real STARTTLS server (smtp-server) and DNS server with/without AD on loopback.
 import { X509Certificate } from 'node:crypto'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -17,10 +18,10 @@ let port: number
 let leafCert: X509Certificate
 let otherLeaf: X509Certificate
 
-const TLSA_NAME = '_25._tcp.mail.domaine.tld'
-const tlsa = (usage: number, cert: X509Certificate, selector = 1, matchingType = 1): Answer => ({
+// The fake MX listens on a random port, so the TLSA owner name uses that port instead of 25.
+const tlsa = (usage: number, cert: X509Certificate, selector = 1, matchingType = 1, onPort = port): Answer => ({
   type: 'TLSA',
-  name: TLSA_NAME,
+  name: `_${onPort}._tcp.mail.domaine.tld`,
   data: { usage, selector, matchingType, certificate: tlsaAssociation(cert, selector, matchingType)! },
 })
 const zone = (records: Answer[], authenticated = true) => ({
@@ -49,7 +50,10 @@ afterAll(async () => {
 })
 
 const run = (targetPort = port) =>
-  runCheck(dane, { target: { host: '127.0.0.1', port: targetPort, mode: 'starttls', servername: 'mail.domaine.tld', dnsServer: dns.spec, domain: 'domaine.tld' } })
+  runCheck(dane, {
+    target: { host: '127.0.0.1', port: targetPort, mode: 'starttls', servername: 'mail.domaine.tld', dnsServer: dns.spec, domain: 'domaine.tld' },
+    params: { port: targetPort },
+  })
 
 describe('TLSA matching rules', () => {
   it('matches 3 1 1 against the leaf only and 2 1 1 against an issuer above it', () => {
@@ -109,15 +113,15 @@ describe('dns.dane.tlsa-matches', () => {
     dns.setZone(zone([]))
     const v = await run()
     expect(v.status).toBe('fail')
-    expect(v.summary.en).toMatch(/no TLSA at _25\._tcp\.mail\.domaine\.tld/)
+    expect(v.summary.en).toContain(`no TLSA at _${port}._tcp.mail.domaine.tld`)
   })
 
   it('is inconclusive, not failed, when the mail server cannot be reached', async () => {
-    dns.setZone(zone([tlsa(3, leafCert)]))
     const probe = net.createServer()
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
     const closed = (probe.address() as AddressInfo).port
     await new Promise<void>((r) => probe.close(() => r()))
+    dns.setZone(zone([tlsa(3, leafCert, 1, 1, closed)]))
     const v = await run(closed)
     expect(v.status).toBe('inconclusive')
     expect(v.reason).toBe('refused')

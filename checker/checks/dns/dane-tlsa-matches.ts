@@ -68,20 +68,21 @@ async function mxHosts(ctx: CheckContext, server: string, domain: string | null,
 }
 
 async function chainOf(ctx: CheckContext, server: string, host: string, port: number, lines: string[]): Promise<PeerCertificates | HostOutcome> {
-  // The target endpoint is used as given when it is this host (it may be a forwarded port); else the MX address from the lab DNS.
+  // The target endpoint is used as given when it is this host on this port (it may be a forwarded port);
+  // else the target's address on port 25, else the MX address from the lab DNS.
   const isTarget = ctx.target.servername?.toLowerCase() === host || ctx.target.host.toLowerCase() === host
-  let address = ctx.target.host
-  let tport = ctx.target.port
-  let mode: 'starttls' | 'tls' = ctx.target.mode === 'tls' ? 'tls' : 'starttls'
-  if (!isTarget || ctx.target.mode === 'plain' || !net.isIP(address)) {
-    const r = await cachedAddresses(ctx, server, isTarget ? address : host)
+  let address = isTarget ? ctx.target.host : host
+  let tport = port
+  let mode: 'starttls' | 'tls' = 'starttls'
+  if (isTarget && ctx.target.port === port && ctx.target.mode !== 'plain') {
+    tport = ctx.target.port
+    mode = ctx.target.mode
+  }
+  if (!net.isIP(address)) {
+    const r = await cachedAddresses(ctx, server, address)
     const v4 = r.addresses.find((a) => a.family === 4) ?? r.addresses[0]
     if (!v4) return { host, status: 'fail', why: { fr: `${host} n’a pas d’adresse`, en: `${host} has no address` } }
     address = v4.address
-    if (!isTarget || ctx.target.mode === 'plain') {
-      tport = port
-      mode = 'starttls'
-    }
   }
   // No `ca`: the chain must be what the server sent, not completed from a trust store.
   const ep = { host: address, port: tport, mode, servername: host, ehloName: ctx.target.ehloName, timeouts: ctx.target.timeouts, ...(ctx.gate ? { gate: ctx.gate } : {}) }

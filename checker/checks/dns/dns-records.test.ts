@@ -1,3 +1,4 @@
+// Unit tests of dns.mx.resolves, dns.mta-sts.record and dns.tlsrpt.record against a real loopback DNS server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Answer } from 'dns-packet'
 import mxResolves from './mx-resolves.ts'

@@ -1,3 +1,4 @@
+// Unit tests of dns.mta-sts.policy: a real HTTPS policy server and DNS server on loopback.
 import https from 'node:https'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'

@@ -1,3 +1,4 @@
+// Unit tests of the file.* checks on real files, modes and owners in a temporary directory.
 import { chown, symlink, mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'

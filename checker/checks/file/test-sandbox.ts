@@ -27,8 +27,10 @@ export interface DirSandbox extends SandboxHandle {
  * Every service shares one root directory. exec runs the host command with absolute-path arguments
  * mapped under the root, and the root stripped from its output, so `readlink -f /x` answers in sandbox terms.
  */
-export async function dirSandbox(lab: LabName = 'exim'): Promise<DirSandbox> {
+export async function dirSandbox(lab: LabName = 'exim', opts: { binDirs?: readonly string[] } = {}): Promise<DirSandbox> {
   const root = await mkdtemp(join(tmpdir(), 'stl-dir-sandbox-'))
+  // Stand-in commands (if any) find the sandbox root in STL_ROOT.
+  const baseEnv = { ...process.env, STL_ROOT: root, PATH: [...(opts.binDirs ?? []), process.env['PATH'] ?? ''].join(':') }
   const users = names('/etc/passwd')
   const groups = names('/etc/group')
   const hostPath = (p: string): string => join(root, p)
@@ -45,7 +47,7 @@ export async function dirSandbox(lab: LabName = 'exim'): Promise<DirSandbox> {
         const child = execFile(
           bin!,
           args.map(map),
-          { timeout: opts.timeoutMs ?? 30_000, cwd: root, env: { ...process.env, ...opts.env } },
+          { timeout: opts.timeoutMs ?? 30_000, cwd: root, env: { ...baseEnv, ...opts.env } },
           (err, stdout, stderr) => {
             const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : err.killed ? 124 : 127) : 0
             resolve({ exitCode: code, stdout: stdout.split(root).join(''), stderr: stderr.split(root).join('') })

@@ -7,7 +7,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mail.domaine.tld
   -keyout /etc/ssl/private/ssl-cert-snakeoil.key -out /etc/ssl/certs/ssl-cert-snakeoil.pem 2>/dev/null
 chown root:ssl-cert /etc/ssl/private/ssl-cert-snakeoil.key; chmod 640 /etc/ssl/private/ssl-cert-snakeoil.key
 # Only host-specific values change; the rest of main.cf stays Debian's (incl. its snakeoil STARTTLS lines).
-postconf -e myhostname=mail.domaine.tld
+postconf -e myhostname=mail.domaine.tld 'mydestination=$myhostname, domaine.tld, localhost.localdomain, localhost'
 # No syslog daemon in the container: Postfix's own postlogd writes the usual file.
 postconf -e maillog_file=/var/log/mail.log
 grep -q '^postlog' /etc/postfix/master.cf || postconf -M postlog/unix-dgram='postlog unix-dgram n - n - 1 postlogd'

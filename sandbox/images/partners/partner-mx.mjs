@@ -1,0 +1,59 @@
+// Partner MX of the postfix lab: accepts any mail over SMTP (STARTTLS offered) and records one JSON line per message.
+import { SMTPServer } from 'smtp-server'
+import { appendFileSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+
+const dir = process.env.PARTNERS_DIR ?? '/etc/partners'
+const logFile = process.env.PARTNERS_LOG ?? '/var/log/partners/deliveries.jsonl'
+const caPem = readFileSync(`${dir}/ca.pem`)
+
+const server = new SMTPServer({
+  name: process.env.PARTNERS_NAME ?? 'mx.secure-partner.com',
+  banner: 'partner MX (smtp-tls-lab)',
+  key: readFileSync(`${dir}/mx.key`),
+  cert: readFileSync(`${dir}/mx.pem`),
+  authOptional: true,
+  disabledCommands: ['AUTH'],
+  size: 10 * 1024 * 1024,
+  // Many MTAs open several connections at once when a queue flushes; none should be refused.
+  maxClients: 50,
+  logger: false,
+  onData(stream, session, callback) {
+    let size = 0
+    stream.on('data', (chunk) => { size += chunk.length })
+    stream.on('end', () => {
+      const rcpt = session.envelope.rcptTo.map((r) => r.address)
+      const record = {
+        time: new Date().toISOString(),
+        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        rcpt,
+        rcptDomains: [...new Set(rcpt.map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase()))],
+        tls: Boolean(session.secure),
+        protocol: session.tlsOptions ? session.tlsOptions.version ?? null : null,
+        cipher: session.tlsOptions ? session.tlsOptions.standardName ?? session.tlsOptions.name ?? null : null,
+        servername: session.servername || null,
+        clientAddress: session.remoteAddress,
+        size,
+      }
+      try {
+        appendFileSync(logFile, JSON.stringify(record) + '\n')
+      } catch (err) {
+        return callback(Object.assign(new Error('Local error in processing'), { responseCode: 451 }))
+      }
+      callback(null, 'Message accepted')
+    })
+  },
+})
+server.on('error', (err) => { console.error(`partner-mx: ${err.message}`) })
+server.listen(Number(process.env.PARTNERS_SMTP_PORT ?? 25), '0.0.0.0')
+
+// The partners CA, so a sender can be configured to verify the partner MX certificates.
+createServer((req, res) => {
+  if (req.url === '/ca.pem') {
+    res.writeHead(200, { 'content-type': 'application/x-pem-file' })
+    res.end(caPem)
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    res.end('not found\n')
+  }
+}).listen(Number(process.env.PARTNERS_HTTP_PORT ?? 8080), '0.0.0.0')
