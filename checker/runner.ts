@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly concurrency?: number
   /** Simultaneous connections to one server across all checks (default 4). */
   readonly connectionsPerServer?: number
+  /** A gate shared with other runs (e.g. every learner of a lab server probing one host); overrides connectionsPerServer. */
+  readonly gate?: ConnectionGate
   /** Bound for a check without its own timeoutMs (default 20 s). */
   readonly checkTimeoutMs?: number
   /**
@@ -185,7 +187,7 @@ export function runChecks(opts: RunOptions): CheckRun {
   const requests: readonly CheckRequest[] = opts.checks ?? (Object.keys(registry) as CheckId[]).filter((id) => opts.sandbox || registry[id].appliesTo.includes('remote')).map((id) => ({ id }))
   for (const r of requests) if (!isCheckId(r.id)) throw new Error(`unknown check ID: ${r.id}`)
   const cache = createProbeCache()
-  const gate = createConnectionGate(opts.connectionsPerServer ?? 4)
+  const gate = opts.gate ?? createConnectionGate(opts.connectionsPerServer ?? 4)
   const started = performance.now()
   const startedAt = new Date().toISOString()
   const results: (CheckResult | undefined)[] = new Array(requests.length)

@@ -42,7 +42,8 @@ async function runStep(handle: SandboxHandle, exercise: Exercise, step: Resolved
   }
   const source = await readFile(step.file, 'utf8')
   // A random name so a learner cannot find the solution lying around, and the file goes away after the run.
-  const remote = `/tmp/.stl-step-${randomBytes(6).toString('hex')}.sh`
+  // Not /tmp: it may be a tmpfs mount, which the archive API (writeFile) cannot write into.
+  const remote = `/var/tmp/.stl-step-${randomBytes(6).toString('hex')}.sh`
   log(`${step.service}: ${exercise.folder}/${step.name}`)
   await handle.writeFile(step.service, remote, source, 0o700)
   let r

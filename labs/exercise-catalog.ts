@@ -1,5 +1,5 @@
 // The exercises as the lab server shows them (list, text, hints) and grades them, independent of how they are loaded.
-import type { LabName } from '../checker/sandbox-handle.ts'
+import type { LabName, SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { Lang, Localized } from '../checker/types.ts'
 import type { GradeFn } from './check-runs.ts'
 
@@ -20,13 +20,17 @@ export interface CatalogExercise {
   text(lang: Lang): Promise<string>
 }
 
+/** Brings a sandbox to an exercise's start state (its setup steps). */
+export type SetupFn = (exerciseId: string, sandbox: SandboxHandle) => Promise<void>
+
 export interface ExerciseCatalog {
   list(): readonly CatalogExercise[]
   get(id: string): CatalogExercise | null
   readonly grade: GradeFn
+  readonly setup?: SetupFn
 }
 
-export function staticCatalog(exercises: readonly CatalogExercise[], grade: GradeFn): ExerciseCatalog {
+export function staticCatalog(exercises: readonly CatalogExercise[], grade: GradeFn, setup?: SetupFn): ExerciseCatalog {
   const byId = new Map(exercises.map((e) => [e.id, e]))
-  return { list: () => exercises, get: (id) => byId.get(id) ?? null, grade }
+  return { list: () => exercises, get: (id) => byId.get(id) ?? null, grade, ...(setup ? { setup } : {}) }
 }

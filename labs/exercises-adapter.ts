@@ -1,9 +1,9 @@
 // The course's exercises (exercises/) as the lab server's catalog: listing, texts, hints and grading.
 import { exercises, findExercise } from '../exercises/index.ts'
 import { checkKey, type Exercise } from '../exercises/load.ts'
-import { gradeExercise } from '../exercises/runner.ts'
+import { applySetup, gradeExercise } from '../exercises/runner.ts'
 import type { GradeFn } from './check-runs.ts'
-import { staticCatalog, type CatalogExercise, type ExerciseCatalog } from './exercise-catalog.ts'
+import { staticCatalog, type CatalogExercise, type ExerciseCatalog, type SetupFn } from './exercise-catalog.ts'
 
 function toCatalog(e: Exercise): CatalogExercise {
   const m = e.manifest
@@ -29,6 +29,12 @@ export const gradeWithExercises: GradeFn = async (exerciseId, sandbox, hooks) =>
   await gradeExercise(sandbox, exercise, hooks)
 }
 
+export const setupWithExercises: SetupFn = async (exerciseId, sandbox) => {
+  const exercise = findExercise(exerciseId)
+  if (!exercise) throw new Error(`unknown exercise ${exerciseId}`)
+  await applySetup(sandbox, exercise)
+}
+
 export function exercisesCatalog(): ExerciseCatalog {
-  return staticCatalog(exercises.map(toCatalog), gradeWithExercises)
+  return staticCatalog(exercises.map(toCatalog), gradeWithExercises, setupWithExercises)
 }

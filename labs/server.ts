@@ -206,7 +206,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
           attempts: attempts.map((t) => ({ id: t.id, status: t.status, startedAt: t.startedAt, finishedAt: t.finishedAt, summary: t.summary })),
         })
       }
-      if (c === 'check') {
+      if (c === 'check' || c === 'setup') {
         only('POST')
         await readJsonBody(req)
         if (!lab.enabled) throw sandboxDisabled()
@@ -214,9 +214,22 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         const info = lab.info()
         if (!handle || info.lab !== ex.lab) {
           throw new ApiError(409, 'lab_not_up', {
-            fr: `Le lab ${ex.lab} doit être démarré pour vérifier cet exercice (état actuel : ${info.lab ?? 'aucun'} ${info.state}).`,
-            en: `The ${ex.lab} lab must be up to check this exercise (now: ${info.lab ?? 'none'} ${info.state}).`,
+            fr: `Le lab ${ex.lab} doit être démarré pour cet exercice (état actuel : ${info.lab ?? 'aucun'} ${info.state}).`,
+            en: `The ${ex.lab} lab must be up for this exercise (now: ${info.lab ?? 'none'} ${info.state}).`,
           })
+        }
+        if (c === 'setup') {
+          if (!catalog.setup) throw new ApiError(501, 'no_setup', { fr: 'Mise en place indisponible.', en: 'Setup unavailable.' })
+          const t0 = Date.now()
+          try {
+            await catalog.setup(ex.id, handle)
+          } catch (err) {
+            throw new ApiError(500, 'setup_failed', {
+              fr: `La mise en place de l’exercice a échoué (problème du lab, pas de votre fait) : ${(err as Error).message}`,
+              en: `The exercise setup failed (a lab problem, not yours): ${(err as Error).message}`,
+            })
+          }
+          return sendJson(res, 200, { ok: true, exercise: ex.id, durationMs: Date.now() - t0 })
         }
         const runId = runs.start(learner.id, ex.id, ex.lab, handle, lang)
         const body: CheckRunStarted = { runId: String(runId) }

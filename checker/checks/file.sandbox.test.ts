@@ -1,4 +1,4 @@
-// file.* and config.effective checks against the real exim lab (HestiaCP layout, Exim 4 heavy).
+// file.*, config.effective and renewal.reloads checks against the real exim lab (HestiaCP layout, Exim 4 heavy).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DockerSandbox, downSandbox, upLab } from '../../sandbox/engine.ts'
 import { testSession } from '../../sandbox/test-session.ts'
@@ -9,6 +9,7 @@ import keyPermissions from './file/key-permissions.ts'
 import fullchain from './file/cert-fullchain.ts'
 import keyMatches from './file/key-matches-cert.ts'
 import effective from './config/effective.ts'
+import reloads from './renewal/reloads.ts'
 
 const SESSION = testSession('chk-file')
 const MAIL_DIR = '/usr/local/hestia/ssl/mail'
@@ -113,5 +114,25 @@ describe('config.effective with exim -bP', () => {
     const v = await check(effective, { expect: { daemon_smtp_ports: /2525/ } })
     expect(v.status, v.summary.en).toBe('fail')
     expect(v.summary.en).toContain('daemon_smtp_ports')
+  })
+})
+
+// HestiaCP's tls_certificate expands ${tls_in_sni}, so Exim opens the files at each TLS session: a renewal is
+// live at the next connection even with no reload (the course's `systemctl reload exim4` is harmless, not needed).
+describe('renewal.reloads on the Exim host', () => {
+  it('passes on 25 and 465 after the fallback pair is replaced, with no reload at all', async () => {
+    // The per-SNI pair left mismatched above would win for mail.domaine.tld: back to the fallback pair.
+    await sh(`rm -f ${MAIL_DIR}/mail.domaine.tld.crt ${MAIL_DIR}/mail.domaine.tld.key`)
+    const d = '/usr/local/hestia/ssl'
+    const renew =
+      `openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj /CN=mail.domaine.tld -keyout ${d}/certificate.key -out ${d}/certificate.crt 2>/dev/null` +
+      ` && chown root:Debian-exim ${d}/certificate.key && chmod 640 ${d}/certificate.key`
+    const v = await runCheck(reloads, {
+      target: { host: sb.address('mail'), port: 25, mode: 'starttls', servername: 'mail.domaine.tld', service: 'mail' },
+      sandbox: sb,
+      params: { renewCommand: ['sh', '-c', renew], ports: [25, 465], waitMs: 10_000 },
+    })
+    expect(v.status, `${v.summary.en}\n${v.evidence.lines.join('\n')}`).toBe('pass')
+    expect(v.evidence.lines.join('\n')).not.toContain('reload')
   })
 })

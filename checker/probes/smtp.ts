@@ -156,6 +156,8 @@ export class SmtpSession {
   readonly transcript: string[]
   greeting!: Reply
   tls?: TlsInfo
+  /** The server's answer to the last STARTTLS sent, even when the handshake after it failed. */
+  lastStartTlsReply?: Reply
   /** Bytes the server sent after "220 go ahead" and before the TLS handshake (STARTTLS injection risk). */
   plaintextAfterStartTls = false
   private parser = new ReplyParser()
@@ -318,6 +320,7 @@ export class SmtpSession {
   /** Sends STARTTLS; on 220 the caller gets the plain socket to run its own handshake on. */
   async startTlsRaw(): Promise<{ reply: Reply; socket?: net.Socket }> {
     const reply = await this.send('STARTTLS')
+    this.lastStartTlsReply = reply
     if (reply.code !== 220) return { reply }
     this.plaintextAfterStartTls = this.queue.length > 0 || this.parser.midReply
     this.detach()
@@ -396,7 +399,9 @@ export async function smtpDialogue(ep: Endpoint): Promise<SmtpFacts> {
           starttls = { reply }
         }
       } catch (e) {
-        if (!(e instanceof ProbeError) || !reply) throw e
+        reply ??= s.lastStartTlsReply
+        // A handshake the server breaks is its answer; a handshake that merely times out tells nothing.
+        if (!(e instanceof ProbeError) || !reply || e.reason === 'timeout') throw e
         starttls = { reply, ...(s.tls ? { tls: s.tls } : {}), error: e.message }
       }
     }

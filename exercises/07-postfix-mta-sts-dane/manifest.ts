@@ -16,15 +16,15 @@ export default defineExercise({
     { id: 'dns.tlsrpt.record', target: { service: 'dns', domain: 'domaine.tld' } },
     { id: 'dns.dane.tlsa-matches', target: { service: 'mail', port: 25, domain: 'domaine.tld' } },
   ],
-  startFails: ['dns.mta-sts.record', 'dns.tlsrpt.record', 'dns.dane.tlsa-matches'],
+  startFails: ['dns.mta-sts.record', 'dns.mta-sts.policy', 'dns.tlsrpt.record', 'dns.dane.tlsa-matches'],
   hints: [
     {
       fr: '`certbot certonly --server https://acme.lab.test:14000/dir --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini -d mta-sts.domaine.tld`',
       en: '`certbot certonly --server https://acme.lab.test:14000/dir --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini -d mta-sts.domaine.tld`',
     },
     {
-      fr: 'Dans nginx, `default_type text/plain;` dans un `location = /.well-known/mta-sts.txt` garantit le bon Content-Type ; testez avec `curl -i https://mta-sts.domaine.tld/.well-known/mta-sts.txt`.',
-      en: 'In nginx, `default_type text/plain;` inside `location = /.well-known/mta-sts.txt` ensures the right Content-Type; test with `curl -i https://mta-sts.domaine.tld/.well-known/mta-sts.txt`.',
+      fr: 'Dans nginx, `default_type text/plain;` dans un `location = /.well-known/mta-sts.txt` garantit le bon Content-Type ; testez avec `curl --cacert /etc/lab/pebble-root.pem -i https://mta-sts.domaine.tld/.well-known/mta-sts.txt` (la toolbox ne fait pas confiance à Pebble par défaut).',
+      en: 'In nginx, `default_type text/plain;` inside `location = /.well-known/mta-sts.txt` ensures the right Content-Type; test with `curl --cacert /etc/lab/pebble-root.pem -i https://mta-sts.domaine.tld/.well-known/mta-sts.txt`.',
     },
     {
       fr: 'nsupdate doit parler au serveur faisant autorité : `server $LAB_DNS_IP 5353`, et signer avec `-k /etc/lab/tsig.key`.',

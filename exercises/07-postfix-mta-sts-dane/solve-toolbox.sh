@@ -45,7 +45,8 @@ NS
 # The zone is re-signed after the update; wait until the validating resolver serves the TLSA with AD.
 for _ in $(seq 1 40); do
   if dig +dnssec +noall +comments +answer @"$LAB_DNS_IP" TLSA _25._tcp.mail.domaine.tld | grep -q 'flags:.* ad'; then
-    dig +short @"$LAB_DNS_IP" TLSA _25._tcp.mail.domaine.tld | grep -qi "$spki" && exit 0
+    # dig splits long hex in two words.
+    dig +short @"$LAB_DNS_IP" TLSA _25._tcp.mail.domaine.tld | tr -d ' ' | grep -qi "$spki" && exit 0
   fi
   sleep 0.5
 done

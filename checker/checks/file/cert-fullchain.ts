@@ -1,7 +1,7 @@
 // file.cert.fullchain: the certificate file holds the leaf then its intermediate(s), each issued by the next.
 import { defineCheck, verdict } from '../../define.ts'
 import type { Verdict } from '../../types.ts'
-import { analyzeChain, describeCert, isSelfIssued, parseCertificates, pemBlocks } from '../../probes/x509.ts'
+import { analyzeChain, describeCert, isSelfIssued, issuedBy, parseCertificates, pemBlocks } from '../../probes/x509.ts'
 import { isVerdict } from '../dns/shared.ts'
 import { locate, missing, needSandbox, noPath, pathFor, readText, serviceOf } from './shared.ts'
 
@@ -46,7 +46,14 @@ export default defineCheck({
     const facts = { path: where.path, certificates: certs.length, ordered: a.ordered, endsWithRoot: a.endsWithRoot }
     if (certs.length === 0)
       return verdict.fail({ fr: `${where.path} ne contient aucun certificat PEM.`, en: `${where.path} holds no PEM certificate.` }, { lines, facts })
-    if (a.leafIsCa)
+    // `openssl req -x509` marks its self-signed certificates CA:TRUE, so this comes before the CA-first test.
+    if (certs.length === 1 && isSelfIssued(certs[0]!))
+      return verdict.fail(
+        { fr: `${where.path} ne contient qu’un certificat auto-signé : aucune chaîne vers une autorité.`, en: `${where.path} holds only a self-signed certificate: no chain to any CA.` },
+        { lines, facts },
+      )
+    // A CA first is only an ordering mistake when it signed something else in the file (a leaf may carry CA:TRUE by accident).
+    if (a.leafIsCa && certs.some((c, j) => j > 0 && issuedBy(c, certs[0]!)))
       return verdict.fail(
         {
           fr: `Le premier certificat de ${where.path} est une autorité (${describeCert(certs[0]!)}) : la feuille du serveur doit venir en premier.`,
@@ -55,11 +62,6 @@ export default defineCheck({
         { lines, facts },
       )
     if (certs.length === 1) {
-      if (isSelfIssued(certs[0]!))
-        return verdict.fail(
-          { fr: `${where.path} ne contient qu’un certificat auto-signé : aucune chaîne vers une autorité.`, en: `${where.path} holds only a self-signed certificate: no chain to any CA.` },
-          { lines, facts },
-        )
       return verdict.fail(
         {
           fr: `${where.path} ne contient que la feuille, sans intermédiaire : utilisez le fullchain.`,

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import reloads from './reloads.ts'
+import reloads, { shellLine } from './reloads.ts'
 import { dirSandbox, type DirSandbox } from '../file/test-sandbox.ts'
 import { runCheck } from '../dns/test-context.ts'
 import { makeTestPki, type TestPki } from '../../probes/test-pki.ts'
@@ -97,5 +97,12 @@ describe('renewal.reloads', () => {
 
   it('is skipped outside a sandbox', async () => {
     expect((await runCheck(reloads, { target: target(), params: { renewCommand: ['true'] } })).status).toBe('skip')
+  })
+})
+
+describe('renewal evidence', () => {
+  it('shows the renew command quoted as a shell would need it', () => {
+    expect(shellLine(['certbot', 'renew', '--force-renewal'])).toBe('certbot renew --force-renewal')
+    expect(shellLine(['sh', '-c', "cp a b && echo 'ok'"])).toBe(`sh -c 'cp a b && echo '\\''ok'\\'''`)
   })
 })

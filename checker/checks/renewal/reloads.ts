@@ -51,6 +51,11 @@ async function liveCert(ctx: CheckContext, port: number): Promise<LiveCert> {
   return { port, serial: f.leaf.serialNumber, subject: commonName(f.leaf.subject), notAfter: f.leaf.validTo }
 }
 
+/** The command as a learner would type it, quoted where needed. */
+export function shellLine(cmd: readonly string[]): string {
+  return cmd.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+}
+
 const describe = (c: LiveCert): string => `port ${c.port}: serial ${c.serial}, CN=${c.subject}, until ${c.notAfter}`
 
 export default defineCheck({
@@ -95,7 +100,7 @@ export default defineCheck({
       )
     }
     lines.push('before:', ...before.map(describe))
-    lines.push(`$ ${cmd.join(' ')}   (on ${service})`)
+    lines.push(`$ ${shellLine(cmd)}   (on ${service})`)
     const t0 = Date.now()
     const run = await sb.exec(service, cmd, { timeoutMs: commandTimeoutMs })
     const output = `${run.stdout}\n${run.stderr}`.trim().split('\n').filter((l) => l.trim() !== '')

@@ -39,8 +39,14 @@ export default defineCheck({
         handshakes,
         weakAccepted: found.map((f) => `${VERSION_LABELS[f.version]} ${f.suite.name} (${f.suite.weaknesses.join(', ')})`),
       }
-      if (!versions.length)
-        return verdict.pass(L('Seul TLS 1.3 est accepté : ses suites sont toutes sûres.', 'Only TLS 1.3 is accepted: all its suites are safe.'), { lines, facts })
+      if (!versions.length) {
+        const v13 = await versionOutcome(ctx, 'tls1.3')
+        if (v13.accepted) return verdict.pass(L('Seul TLS 1.3 est accepté : ses suites sont toutes sûres.', 'Only TLS 1.3 is accepted: all its suites are safe.'), { lines: v13.transcript, facts })
+        return verdict.inconclusive('protocol', L('Aucune version de TLS n’a été acceptée : rien à évaluer.', 'No TLS version was accepted: nothing to assess.'), {
+          lines: outcomes.flatMap(([, r]) => r.transcript.slice(-2)),
+          facts,
+        })
+      }
       if (found.length) {
         const names = [...new Set(found.map((f) => f.suite.openssl))].join(', ')
         const kinds = [...new Set(found.flatMap((f) => f.suite.weaknesses))].join(', ')

@@ -4,6 +4,7 @@ set -eu
 : "${LAB_SUBNET:?LAB_SUBNET is required (e.g. 10.231.7)}"
 LAB_DNS_IP=${LAB_DNS_IP:-$LAB_SUBNET.10}
 LAB_ACME_IP=${LAB_ACME_IP:-$LAB_SUBNET.11}
+/usr/local/bin/lab-resolv
 mkdir -p /etc/lab
 printf 'LAB_SUBNET=%s\nLAB_DNS_IP=%s\nLAB_ACME_IP=%s\n' "$LAB_SUBNET" "$LAB_DNS_IP" "$LAB_ACME_IP" > /etc/lab/env
 

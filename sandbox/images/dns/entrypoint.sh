@@ -5,6 +5,7 @@ set -eu
 : "${LAB_TSIG_SECRET:?LAB_TSIG_SECRET is required (base64 HMAC-SHA256 key)}"
 LAB_DNS_IP=${LAB_DNS_IP:-$LAB_SUBNET.10}
 LAB_TSIG_NAME=${LAB_TSIG_NAME:-lab-update}
+/usr/local/bin/lab-resolv
 mkdir -p /etc/lab
 printf 'LAB_SUBNET=%s\nLAB_DNS_IP=%s\nLAB_TSIG_NAME=%s\n' "$LAB_SUBNET" "$LAB_DNS_IP" "$LAB_TSIG_NAME" > /etc/lab/env
 
@@ -21,6 +22,20 @@ for t in /etc/bind/lab-zones/*.zone; do
   zones="$zones $z"
   sed -e "s/@SUBNET@/$LAB_SUBNET/g" -e "s/@SERIAL@/$serial/g" "$t" > "/var/lib/bind/zones/$z.zone"
 done
+# Reverse zone of the session /24, so logs and FCrDNS checks show lab names. Unsigned: its name is only known now.
+rev=$(echo "$LAB_SUBNET" | awk -F. '{print $3"."$2"."$1".in-addr.arpa"}')
+cat > /var/lib/bind/zones/reverse.zone <<Z
+\$ORIGIN $rev.
+\$TTL 60
+@	IN SOA	dns.lab.test. hostmaster.lab.test. ( $serial 60 30 3600 1 )
+	IN NS	dns.lab.test.
+1	IN PTR	gateway.lab.test.
+10	IN PTR	dns.lab.test.
+11	IN PTR	acme.lab.test.
+20	IN PTR	mail.domaine.tld.
+30	IN PTR	toolbox.lab.test.
+40	IN PTR	mx.secure-partner.com.
+Z
 chown -R bind:bind /var/lib/bind
 
 {
@@ -57,6 +72,7 @@ C
   for z in $zones; do
     printf '\tzone "%s" { type primary; file "zones/%s.zone"; dnssec-policy lab; inline-signing no; update-policy { grant %s zonesub ANY; }; };\n' "$z" "$z" "$LAB_TSIG_NAME"
   done
+  printf '\tzone "%s" { type primary; file "zones/reverse.zone"; update-policy { grant %s zonesub ANY; }; };\n' "$rev" "$LAB_TSIG_NAME"
   cat <<C
 };
 view "resolver" {

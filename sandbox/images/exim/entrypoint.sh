@@ -2,6 +2,7 @@
 # Entrypoint of the exim role: makes HestiaCP's self-signed fallback certificate if missing, starts Dovecot and Exim.
 set -eu
 : "${LAB_SUBNET:?LAB_SUBNET is required (e.g. 10.231.7)}"
+/usr/local/bin/lab-resolv
 mkdir -p /etc/lab
 printf 'LAB_SESSION=%s\nLAB_LAB=%s\nLAB_SUBNET=%s\nLAB_DNS_IP=%s\n' "${LAB_SESSION:-}" "${LAB_LAB:-}" "$LAB_SUBNET" "${LAB_DNS_IP:-$LAB_SUBNET.10}" > /etc/lab/env
 ssl=/usr/local/hestia/ssl

@@ -2,6 +2,7 @@
 # Entrypoint of the partners role: makes the partners CA and the MX certificate (three names), starts the server.
 set -eu
 : "${LAB_SUBNET:?LAB_SUBNET is required (e.g. 10.231.7)}"
+/usr/local/bin/lab-resolv
 mkdir -p /etc/lab
 printf 'LAB_SESSION=%s\nLAB_SUBNET=%s\nLAB_DNS_IP=%s\n' "${LAB_SESSION:-}" "$LAB_SUBNET" "${LAB_DNS_IP:-$LAB_SUBNET.10}" > /etc/lab/env
 d=/etc/partners

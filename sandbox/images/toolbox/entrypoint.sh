@@ -6,6 +6,7 @@ set -eu
 LAB_DNS_IP=${LAB_DNS_IP:-$LAB_SUBNET.10}
 LAB_ACME_IP=${LAB_ACME_IP:-$LAB_SUBNET.11}
 LAB_TSIG_NAME=${LAB_TSIG_NAME:-lab-update}
+/usr/local/bin/lab-resolv
 mkdir -p /etc/lab
 printf 'LAB_SESSION=%s\nLAB_LAB=%s\nLAB_SUBNET=%s\nLAB_DNS_IP=%s\nLAB_ACME_IP=%s\nLAB_TSIG_NAME=%s\nACME_DIRECTORY=https://acme.lab.test:14000/dir\n' \
   "${LAB_SESSION:-}" "${LAB_LAB:-}" "$LAB_SUBNET" "$LAB_DNS_IP" "$LAB_ACME_IP" "$LAB_TSIG_NAME" > /etc/lab/env

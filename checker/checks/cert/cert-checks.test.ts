@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPki, fullchain, type TestPki } from '../../test-support/pki.ts'
+import { FAST, runCheck } from '../../test-support/run-check.ts'
+import { scriptedSmtp, type RunningServer, type ScriptedSmtpOptions } from '../../test-support/smtp-servers.ts'
+import type { Target } from '../../types.ts'
+
+let pki: TestPki
+let good: { key: string; cert: string }
+const servers: RunningServer[] = []
+async function serve(tls: NonNullable<ScriptedSmtpOptions['tls']>, servername = 'mail.domaine.tld'): Promise<Target> {
+  const s = await scriptedSmtp({ tls })
+  servers.push(s)
+  return { host: s.host, port: s.port, mode: 'starttls', servername, ca: pki.root.cert, timeouts: FAST }
+}
+beforeAll(async () => {
+  pki = await createPki()
+  const leaf = await pki.leaf(['mail.domaine.tld'])
+  good = { key: leaf.key, cert: fullchain(leaf, pki) }
+})
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()))
+})
+
+describe('cert.trusted and cert.chain.complete', () => {
+  it('a full chain from the lab CA passes both', async () => {
+    const t = await serve(good)
+    expect((await runCheck('cert.trusted', t)).status).toBe('pass')
+    const chain = await runCheck('cert.chain.complete', t)
+    expect(chain.status).toBe('pass')
+    expect(chain.evidence.facts).toMatchObject({ sent: 2, source: 'wire' })
+  })
+  it('the leaf alone (cert.pem instead of fullchain.pem) fails both', async () => {
+    const leaf = await pki.leaf(['mail.domaine.tld'])
+    const t = await serve(leaf)
+    expect((await runCheck('cert.trusted', t)).status).toBe('fail')
+    const chain = await runCheck('cert.chain.complete', t)
+    expect(chain.status).toBe('fail')
+    expect(chain.summary.en).toContain('serve the fullchain')
+  })
+  it('a self-signed certificate fails cert.trusted with a clear reason', async () => {
+    const self = await pki.leaf(['mail.domaine.tld'], { selfSigned: true })
+    const r = await runCheck('cert.trusted', await serve(self))
+    expect(r.status).toBe('fail')
+    expect(r.summary.fr).toContain('auto-signé')
+  })
+  it('a complete chain with an unrelated certificate in the middle warns', async () => {
+    const leaf = await pki.leaf(['mail.domaine.tld'])
+    const other = await createPki('other')
+    const t = await serve({ key: leaf.key, cert: `${leaf.cert.trim()}\n${other.root.cert.trim()}\n${pki.intermediate.cert.trim()}\n` })
+    const r = await runCheck('cert.chain.complete', t)
+    expect(r.status).toBe('warn')
+    expect(r.evidence.facts).toMatchObject({ sent: 3, ordered: false, extra: 1 })
+  })
+})
+
+describe('cert.name.matches', () => {
+  it('a certificate for mail.domaine.tld matches that name and not mail.example.com', async () => {
+    expect((await runCheck('cert.name.matches', await serve(good))).status).toBe('pass')
+    const r = await runCheck('cert.name.matches', await serve(good, 'mail.example.com'))
+    expect(r.status).toBe('fail')
+    expect(r.summary.en).toContain('DNS:mail.domaine.tld')
+  })
+  it('without any host name to compare, it is skipped', async () => {
+    const t = await serve(good)
+    const { servername: _omit, ...noName } = t
+    expect((await runCheck('cert.name.matches', noName)).status).toBe('skip')
+  })
+})
+
+describe('cert.sni.selects', () => {
+  it('a server with a per-SNI certificate for mail.client2.tld passes; one ignoring SNI fails', async () => {
+    const client2 = await pki.leaf(['mail.client2.tld'])
+    const withSni = await serve({ ...good, sni: { 'mail.client2.tld': { key: client2.key, cert: fullchain(client2, pki) } } })
+    const names = { names: { 'mail.domaine.tld': 'mail.domaine.tld', 'mail.client2.tld': 'mail.client2.tld' } }
+    const ok = await runCheck('cert.sni.selects', withSni, names)
+    expect(ok.status).toBe('pass')
+    expect(ok.evidence.lines.some((l) => l.startsWith('SNI mail.client2.tld') && l.includes('mail.client2.tld'))).toBe(true)
+    const bad = await runCheck('cert.sni.selects', await serve(good), names)
+    expect(bad.status).toBe('fail')
+    expect(bad.evidence.facts?.['wrong']).toEqual(['mail.client2.tld'])
+  })
+})
+
+describe('cert.validity.days-left', () => {
+  it('60 days left passes, 10 days left warns, an expired certificate fails', async () => {
+    expect((await runCheck('cert.validity.days-left', await serve(good))).status).toBe('pass')
+    const soon = await pki.leaf(['mail.domaine.tld'], { notAfter: new Date(Date.now() + 10.5 * 86_400_000) })
+    expect((await runCheck('cert.validity.days-left', await serve(soon))).status).toBe('warn')
+    const expired = await pki.leaf(['mail.domaine.tld'], { notBefore: new Date(Date.now() - 100 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) })
+    expect((await runCheck('cert.validity.days-left', await serve(expired))).status).toBe('fail')
+  })
+  it('the threshold comes from params.minDays', async () => {
+    expect((await runCheck('cert.validity.days-left', await serve(good), { minDays: 90 })).status).toBe('warn')
+  })
+})
+
+describe('cert.key.strength', () => {
+  it('an EC P-256 key passes and an RSA 1024 key fails', async () => {
+    expect((await runCheck('cert.key.strength', await serve(good))).status).toBe('pass')
+    const weak = await pki.leaf(['mail.domaine.tld'], { keyType: 'rsa', keySize: 1024, selfSigned: true })
+    const r = await runCheck('cert.key.strength', await serve({ ...weak, ciphers: 'DEFAULT:@SECLEVEL=0' }))
+    expect(r.status).toBe('fail')
+    expect(r.summary.en).toContain('RSA 1024')
+  })
+})

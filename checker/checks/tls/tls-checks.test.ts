@@ -1,0 +1,98 @@
+import type { SecureContextOptions } from 'node:tls'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPki } from '../../test-support/pki.ts'
+import { FAST, runCheck } from '../../test-support/run-check.ts'
+import { scriptedSmtp, type RunningServer } from '../../test-support/smtp-servers.ts'
+import type { CheckId } from '../../registry.ts'
+import type { Target } from '../../types.ts'
+
+let leaf: { key: string; cert: string }
+const servers: RunningServer[] = []
+async function serve(tls: SecureContextOptions, implicit = false): Promise<Target> {
+  const s = await scriptedSmtp({ tls: { ...leaf, ...tls }, implicit })
+  servers.push(s)
+  return { host: s.host, port: s.port, mode: implicit ? 'tls' : 'starttls', timeouts: FAST }
+}
+beforeAll(async () => {
+  const pki = await createPki()
+  leaf = await pki.leaf(['mail.domaine.tld'])
+})
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()))
+})
+
+const VERSION_CHECKS: CheckId[] = ['tls.version.ssl3.rejected', 'tls.version.tls1_0.rejected', 'tls.version.tls1_1.rejected', 'tls.version.tls1_2.accepted', 'tls.version.tls1_3.accepted']
+async function versions(t: Target): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(VERSION_CHECKS.map(async (id) => [id, (await runCheck(id, t)).status])))
+}
+
+describe('tls.version.* checks', () => {
+  it('a server set to TLS 1.2 and 1.3 only passes every version check', async () => {
+    expect(await versions(await serve({ minVersion: 'TLSv1.2' }))).toEqual(Object.fromEntries(VERSION_CHECKS.map((id) => [id, 'pass'])))
+  })
+  it('a server still accepting TLS 1.0 and 1.1 fails those two, and says so to the learner', async () => {
+    const t = await serve({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })
+    expect(await versions(t)).toMatchObject({ 'tls.version.tls1_0.rejected': 'fail', 'tls.version.tls1_1.rejected': 'fail', 'tls.version.ssl3.rejected': 'pass' })
+    const r = await runCheck('tls.version.tls1_0.rejected', t)
+    expect(r.summary.fr).toMatch(/^Votre serveur accepte encore TLS 1\.0/)
+  })
+  it('a TLS 1.2-only server fails tls1_3.accepted, a TLS 1.3-only server fails tls1_2.accepted', async () => {
+    expect((await runCheck('tls.version.tls1_3.accepted', await serve({ maxVersion: 'TLSv1.2' }))).status).toBe('fail')
+    expect((await runCheck('tls.version.tls1_2.accepted', await serve({ minVersion: 'TLSv1.3' }))).status).toBe('fail')
+  })
+})
+
+describe('tls.cipher.no-weak', () => {
+  it('default OpenSSL 3 suites pass', async () => {
+    expect((await runCheck('tls.cipher.no-weak', await serve({ minVersion: 'TLSv1.2' }))).status).toBe('pass')
+  })
+  it('a server enabling NULL and anonymous suites fails and lists them', async () => {
+    const r = await runCheck('tls.cipher.no-weak', await serve({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-NULL-SHA:AECDH-AES128-SHA:@SECLEVEL=0' }))
+    expect(r.status).toBe('fail')
+    expect(r.summary.en).toContain('ECDHE-ECDSA-NULL-SHA')
+    expect(r.summary.en).toContain('AECDH-AES128-SHA')
+  })
+  it('a TLS 1.3-only server passes without any legacy probe', async () => {
+    expect((await runCheck('tls.cipher.no-weak', await serve({ minVersion: 'TLSv1.3' }))).status).toBe('pass')
+  })
+})
+
+describe('tls.cipher.forward-secrecy', () => {
+  it('a server with only ECDHE suites passes', async () => {
+    expect((await runCheck('tls.cipher.forward-secrecy', await serve({ minVersion: 'TLSv1.2' }))).status).toBe('pass')
+  })
+  it('a TLS 1.2 server offering only static key exchange fails', async () => {
+    const rsa = await createPki().then((p) => p.leaf(['mail.domaine.tld'], { keyType: 'rsa', selfSigned: true }))
+    const s = await scriptedSmtp({ tls: { ...rsa, maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256:AES256-SHA' } })
+    servers.push(s)
+    const r = await runCheck('tls.cipher.forward-secrecy', { host: s.host, port: s.port, mode: 'starttls', timeouts: FAST })
+    expect(r.status).toBe('fail')
+  })
+  it('a server preferring ECDHE but still accepting RSA key exchange warns', async () => {
+    const rsa = await createPki().then((p) => p.leaf(['mail.domaine.tld'], { keyType: 'rsa', selfSigned: true }))
+    const s = await scriptedSmtp({ tls: { ...rsa, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:AES128-GCM-SHA256' } })
+    servers.push(s)
+    const r = await runCheck('tls.cipher.forward-secrecy', { host: s.host, port: s.port, mode: 'starttls', timeouts: FAST })
+    expect(r.status).toBe('warn')
+    expect(r.evidence.facts?.['nonForwardSecretAccepted']).toEqual(['TLSv1.2 AES128-GCM-SHA256'])
+  })
+})
+
+describe('tls.implicit', () => {
+  it('a port speaking TLS from the first byte passes', async () => {
+    const r = await runCheck('tls.implicit', await serve({}, true))
+    expect(r.status).toBe('pass')
+  })
+  it('a port answering plain SMTP instead fails', async () => {
+    const t = await serve({})
+    const r = await runCheck('tls.implicit', { ...t, mode: 'tls' })
+    expect(r.status).toBe('fail')
+    expect(r.summary.en).toContain('clear text')
+  })
+  it('a closed port is inconclusive, not a failure', async () => {
+    const t = await serve({}, true)
+    await servers.pop()!.close()
+    const r = await runCheck('tls.implicit', t)
+    expect(r).toMatchObject({ status: 'inconclusive', reason: 'refused' })
+  })
+})
