@@ -1,6 +1,7 @@
 // Proves every exercise on a fresh sandbox: its start state fails the checks it is about, its solution passes them all.
 import { describe, expect, it } from 'vitest'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
+import { testSession } from '../sandbox/test-session.ts'
 import { exercises } from './index.ts'
 import { mustFailAtStart, proveExercise, type GradeReport } from './runner.ts'
 
@@ -28,6 +29,8 @@ describe.each(exercises.map((e) => [e.id, e] as const))('exercise %s', (id, exer
   it(`starts failing ${aboutChecks.join(', ')} and passes every check once the scripted solution is applied`, async () => {
     const agreement: string[] = []
     const proof = await proveExercise(exercise, {
+      // A test-run session id, so the suite's teardown removes it even if this process dies mid-proof.
+      session: testSession(`ex${String(exercise.order).padStart(2, '0')}`),
       log: (l) => process.stderr.write(`  ${l}\n`),
       onPhase:
         id === 'postfix-test-tls'

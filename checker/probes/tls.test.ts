@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPki, fullchain, type TestPki } from '../test-support/pki.ts'
-import { scriptedSmtp, type RunningServer } from '../test-support/smtp-servers.ts'
+import { scriptedSmtp, type RunningServer, type ScriptedSmtpOptions } from '../test-support/smtp-servers.ts'
 import { suiteByCode } from './cipher-suites.ts'
 import type { Endpoint } from './smtp.ts'
 import { acceptedFromClass, analyseChain, certificateFacts, enumerateCiphers, probeVersion, trustAnchors, WEAK_SUITES } from './tls.ts'
@@ -9,7 +9,7 @@ import { acceptedFromClass, analyseChain, certificateFacts, enumerateCiphers, pr
 let pki: TestPki
 let leaf: { key: string; cert: string }
 const servers: RunningServer[] = []
-async function serve(tls: Parameters<typeof scriptedSmtp>[0]['tls'], implicit = false): Promise<Endpoint> {
+async function serve(tls: NonNullable<ScriptedSmtpOptions['tls']>, implicit = false): Promise<Endpoint> {
   const s = await scriptedSmtp({ tls, implicit })
   servers.push(s)
   return { host: s.host, port: s.port, mode: implicit ? 'tls' : 'starttls', servername: 'mail.domaine.tld' }

@@ -1,7 +1,7 @@
 // tls.cipher.forward-secrecy: sessions use ephemeral keys (ECDHE/DHE, or TLS 1.3), so a stolen key cannot decrypt past mail.
 import { defineCheck, verdict } from '../../define.ts'
 import { suiteByCode, suiteName, suitesFor, type ProtocolVersion } from '../../probes/cipher-suites.ts'
-import { acceptedFromClass, MODERN_CLIENT_SUITES, NON_FS_SUITES, offerHello } from '../../probes/tls.ts'
+import { MODERN_CLIENT_SUITES, NON_FS_SUITES, offerHello } from '../../probes/tls.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import { guard, L, sharedEndpoint, versionOutcome } from '../support.ts'
 
@@ -33,12 +33,17 @@ export default defineCheck({
       const preferred = await offerHello(sharedEndpoint(ctx), { version: top, ciphers: MODERN_CLIENT_SUITES.filter((c) => allowed.has(c)) })
       lines.push(...preferred.transcript)
       const chosen = preferred.accepted ? suiteByCode(preferred.cipher) : undefined
+      // One handshake per version offering only static key exchanges: the verdict needs one example, not the list.
       const staticFound: string[] = []
-      for (const v of versions) {
-        const ok = new Set(suitesFor(v).map((s) => s.code))
-        const r = await acceptedFromClass(sharedEndpoint(ctx), v, NON_FS_SUITES.filter((s) => ok.has(s.code)))
+      const probes = await Promise.all(
+        versions.map(async (v) => {
+          const ok = new Set(suitesFor(v).map((s) => s.code))
+          return [v, await offerHello(sharedEndpoint(ctx), { version: v, ciphers: NON_FS_SUITES.filter((s) => ok.has(s.code)).map((s) => s.code) })] as const
+        }),
+      )
+      for (const [v, r] of probes) {
         lines.push(...r.transcript)
-        staticFound.push(...r.accepted.map((s) => `${VERSION_LABELS[v]} ${s.openssl}`))
+        if (r.accepted) staticFound.push(`${VERSION_LABELS[v]} ${suiteByCode(r.cipher)?.openssl ?? suiteName(r.cipher)}`)
       }
       const facts = { preferred: preferred.accepted ? suiteName(preferred.cipher) : null, nonForwardSecretAccepted: staticFound, tls13: v13!.accepted }
       if (preferred.accepted && chosen && !chosen.forwardSecret)
@@ -50,7 +55,10 @@ export default defineCheck({
         return verdict.fail(L(`Votre serveur n’accepte que des échanges de clés non éphémères : ${staticFound.join(', ')}.`, `Your server only accepts non-ephemeral key exchanges: ${staticFound.join(', ')}.`), { lines, facts })
       if (staticFound.length)
         return verdict.warn(
-          L(`Les clients modernes obtiennent une clé éphémère, mais votre serveur accepte encore l’échange RSA statique : ${staticFound.join(', ')}.`, `Modern clients get an ephemeral key, but your server still accepts static RSA key exchange: ${staticFound.join(', ')}.`),
+          L(
+            `Les clients modernes obtiennent une clé éphémère, mais votre serveur accepte encore un échange de clés statique (par exemple ${staticFound.join(', ')}).`,
+            `Modern clients get an ephemeral key, but your server still accepts a static key exchange (for example ${staticFound.join(', ')}).`,
+          ),
           { lines, facts },
         )
       return verdict.pass(L(`Toutes les suites acceptées sont éphémères (préférée : ${facts.preferred ?? 'TLS 1.3'}).`, `Every accepted suite is ephemeral (preferred: ${facts.preferred ?? 'TLS 1.3'}).`), { lines, facts })

@@ -2,7 +2,7 @@
 import { defineCheck, verdict } from '../../define.ts'
 import type { CipherSuite, ProtocolVersion } from '../../probes/cipher-suites.ts'
 import { suitesFor } from '../../probes/cipher-suites.ts'
-import { acceptedFromClass, WEAK_SUITES } from '../../probes/tls.ts'
+import { acceptedFromClassParallel, WEAK_SUITES } from '../../probes/tls.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import { guard, L, sharedEndpoint, versionOutcome } from '../support.ts'
 
@@ -27,12 +27,16 @@ export default defineCheck({
       const lines: string[] = []
       const found: { version: ProtocolVersion; suite: CipherSuite }[] = []
       let handshakes = 0
-      for (const v of versions) {
-        const allowed = new Set(suitesFor(v).map((s) => s.code))
-        const r = await acceptedFromClass(sharedEndpoint(ctx), v, WEAK_SUITES.filter((s) => allowed.has(s.code)))
+      const perVersion = await Promise.all(
+        versions.map((v) => {
+          const allowed = new Set(suitesFor(v).map((s) => s.code))
+          return acceptedFromClassParallel(sharedEndpoint(ctx), v, WEAK_SUITES.filter((s) => allowed.has(s.code)))
+        }),
+      )
+      for (const r of perVersion) {
         handshakes += r.handshakes
         lines.push(...r.transcript)
-        found.push(...r.accepted.map((suite) => ({ version: v, suite })))
+        found.push(...r.accepted.map((suite) => ({ version: r.version, suite })))
       }
       const facts = {
         versionsTested: versions.map((v) => VERSION_LABELS[v]),

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# service: mail
+# Scripted answer: the course's deploy script (§8.2) written to /usr/local/bin/deploy-mail-cert.sh and run once
+# with the acme.sh files of exercise 1, then Exim reloaded.
+set -euo pipefail
+cat > /usr/local/bin/deploy-mail-cert.sh <<'SH'
+#!/usr/bin/env bash
+set -euo pipefail
+FQDN="$1"      # ex: mail.domaine.tld
+CRT_SRC="$2"   # fullchain source
+KEY_SRC="$3"
+MAIL_DIR="/usr/local/hestia/ssl/mail"
+mkdir -p "$MAIL_DIR"
+cp "$CRT_SRC" "$MAIL_DIR/$FQDN.crt"
+cp "$KEY_SRC" "$MAIL_DIR/$FQDN.key"
+chown root:Debian-exim "$MAIL_DIR/$FQDN.key"
+chmod 640 "$MAIL_DIR/$FQDN.key"; chmod 644 "$MAIL_DIR/$FQDN.crt"
+# Met à jour fallback (optionnel)
+cp "$CRT_SRC" /usr/local/hestia/ssl/certificate.crt
+cp "$KEY_SRC" /usr/local/hestia/ssl/certificate.key
+chown root:Debian-exim /usr/local/hestia/ssl/certificate.key
+chown root:root /usr/local/hestia/ssl/certificate.crt
+chmod 640 /usr/local/hestia/ssl/certificate.key; chmod 644 /usr/local/hestia/ssl/certificate.crt
+systemctl reload exim4
+SH
+chmod +x /usr/local/bin/deploy-mail-cert.sh
+/usr/local/bin/deploy-mail-cert.sh mail.domaine.tld /root/.acme.sh/domaine.tld_ecc/fullchain.cer /root/.acme.sh/domaine.tld_ecc/domaine.tld.key
