@@ -30,6 +30,8 @@ import dnsDaneTlsaMatches from './checks/dns/dane-tlsa-matches.ts'
 import fileKeyPermissions from './checks/file/key-permissions.ts'
 import fileCertFullchain from './checks/file/cert-fullchain.ts'
 import fileKeyMatchesCert from './checks/file/key-matches-cert.ts'
+import configEffective from './checks/config/effective.ts'
+import renewalReloads from './checks/renewal/reloads.ts'
 
 export const registry = {
   'smtp.banner.no-version': smtpBannerNoVersion,
@@ -62,6 +64,8 @@ export const registry = {
   'file.key.permissions': fileKeyPermissions,
   'file.cert.fullchain': fileCertFullchain,
   'file.key.matches-cert': fileKeyMatchesCert,
+  'config.effective': configEffective,
+  'renewal.reloads': renewalReloads,
 } as const satisfies Record<string, CheckDefinition>
 
 export type CheckId = keyof typeof registry

@@ -223,6 +223,8 @@ export function runChecks(opts: RunOptions): CheckRun {
     const normal: number[] = []
     const exclusive: number[] = []
     requests.forEach((r, i) => ((registry[r.id] as CheckDefinition).exclusive ? exclusive : normal).push(i))
+    // Longest first: the run ends when its slowest check does.
+    normal.sort((a, b) => ((registry[requests[b]!.id] as CheckDefinition).cost ?? 1) - ((registry[requests[a]!.id] as CheckDefinition).cost ?? 1))
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < normal.length) await runIndex(normal[next++]!)

@@ -109,6 +109,8 @@ export interface CheckDefinition<Id extends string = string> {
   readonly appliesTo: readonly Applicability[]
   /** Upper bound for run(); the runner aborts and reports inconclusive/timeout past it. */
   readonly timeoutMs?: number
+  /** Rough number of connections the check opens; the runner starts costly checks first so they finish sooner. */
+  readonly cost?: number
   /** Runs alone, after every other check, because it loads the server (e.g. opens many connections). */
   readonly exclusive?: boolean
   /** Endpoint this check audits when the caller gave a host but no port of its own (e.g. 465 for tls.implicit). */

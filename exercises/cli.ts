@@ -38,6 +38,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--lab <lab>', 'only the exercises of this lab (postfix|exim)')
     .option('--lang <lang>', 'title language (fr|en)', 'fr')
+    // `exercises test --json`: options after a subcommand belong to it, not to this listing command.
+    .enablePositionalOptions()
     .action((opts: { json?: boolean; lab?: string; lang?: string }) => {
       const lang = parseLang(opts.lang)
       if (opts.lab !== undefined && opts.lab !== 'postfix' && opts.lab !== 'exim') {

@@ -320,8 +320,9 @@ async function readTar(file: string, gz: boolean, c: Collector): Promise<void> {
     },
   })
   const parsed = new Promise<void>((resolve, reject2) => {
-    parser.on('error', (err: Error) => reject2(rejection ?? R.corrupt(err.message)))
-    parser.on('abort', (err: Error) => reject2(rejection ?? R.corrupt(err.message)))
+    const why = (err: Error): Error => rejection ?? (err instanceof SubmissionRejected ? err : R.corrupt(err.message))
+    parser.on('error', (err: Error) => reject2(why(err)))
+    parser.on('abort', (err: Error) => reject2(why(err)))
     parser.on('end', () => resolve())
     parser.on('close', () => resolve())
   })

@@ -125,11 +125,21 @@ describe('data directory', () => {
     rotated.release()
   })
 
+  it('points the learner at the sandbox session given on the command line, keeping its token', () => {
+    const dir = tempDir()
+    const first = openDataDir(dir)
+    first.release()
+    const chosen = openDataDir(dir, { session: 'default' })
+    expect(chosen.learner.session).toBe('default')
+    expect(chosen.token).toBe(first.token)
+    chosen.release()
+  })
+
   it('refuses a second server on a data directory in use, and takes over the lock of a dead one', () => {
     const dir = tempDir()
     const release = lockDataDir(dir)
-    // Our own live pid holds it: a lock of a live process other than us must be refused, so fake one with pid 1.
     release()
+    // pid 1 is always alive (init of this machine or container): a lock it holds must be respected.
     writeFileSync(path.join(dir, 'server.lock'), JSON.stringify({ pid: 1 }))
     expect(() => lockDataDir(dir)).toThrow(/Another lab server \(pid 1\)/)
     writeFileSync(path.join(dir, 'server.lock'), JSON.stringify({ pid: 2 ** 22 + 17 }))

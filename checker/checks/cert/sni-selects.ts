@@ -34,6 +34,7 @@ export default defineCheck({
     exim: 'tls_certificate = ${if exists{/usr/local/hestia/ssl/mail/${tls_in_sni}.crt}{/usr/local/hestia/ssl/mail/${tls_in_sni}.crt}{/usr/local/hestia/ssl/certificate.crt}} (et tls_privatekey de même)   puis: systemctl restart exim4',
   },
   appliesTo: ['remote', 'sandbox'],
+  cost: 3,
   async run(ctx) {
     const wanted = expectations(ctx)
     if (!wanted.length) return notApplicable(L('Aucun nom à envoyer en SNI (donnez --servername).', 'No name to send in SNI (give --servername).'))

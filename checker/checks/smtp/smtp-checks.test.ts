@@ -112,10 +112,10 @@ describe('smtp.etrn.rejected', () => {
 })
 
 describe('smtp.connection-limit', () => {
-  it('a server refusing the 6th simultaneous connection with 421 passes', async () => {
+  it('a server refusing connections beyond the 5th with 421 passes', async () => {
     const r = await runCheck('smtp.connection-limit', await serve({ maxConnections: 5 }), { max: 10 })
     expect(r.status).toBe('pass')
-    expect(r.evidence.facts).toMatchObject({ accepted: 5, attempted: 6 })
+    expect(r.evidence.facts).toMatchObject({ accepted: 5, attempted: 8 })
   })
   it('a server accepting every connection fails', async () => {
     const r = await runCheck('smtp.connection-limit', await serve(), { max: 8 })

@@ -19,6 +19,7 @@ export default defineCheck({
     exim: 'GnuTLS: tls_require_ciphers = NORMAL:-RSA:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1 ; OpenSSL: tls_require_ciphers = ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL   puis: systemctl restart exim4',
   },
   appliesTo: ['remote', 'sandbox'],
+  cost: 8,
   async run(ctx) {
     return guard(L('la confidentialité persistante', 'forward secrecy'), async () => {
       const [v13, ...legacy] = await Promise.all([versionOutcome(ctx, 'tls1.3'), ...LEGACY.map((v) => versionOutcome(ctx, v))])

@@ -20,6 +20,7 @@ export default defineCheck({
     exim: 'GnuTLS: tls_require_ciphers = NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-3DES-CBC:-ARCFOUR-128:-MD5:-ANON-DH:-ANON-ECDH ; OpenSSL: tls_require_ciphers = HIGH:!aNULL:!MD5:!RC4:!3DES:!DES:!EXP   puis: systemctl restart exim4',
   },
   appliesTo: ['remote', 'sandbox'],
+  cost: 30,
   async run(ctx) {
     return guard(L('les suites de chiffrement faibles', 'weak cipher suites'), async () => {
       const outcomes = await Promise.all(LEGACY.map(async (v) => [v, await versionOutcome(ctx, v)] as const))
