@@ -34,12 +34,14 @@ function proofJson(p: ProofResult) {
 export function register(program: Command): void {
   const cmd = program
     .command('exercises')
-    .description('List the exercises (id, lab, title); see also `exercises show` and `exercises test`')
+    .description('List the exercises (id, lab, title); `exercises show ID`, `exercises test [ID...]`')
+  // The listing is a default subcommand so that `--json` after `show`/`test` reaches them, not the parent.
+  cmd
+    .command('list', { isDefault: true })
+    .description('List the exercises (id, lab, title); the default of `exercises`')
     .option('--json', 'machine-readable output')
     .option('--lab <lab>', 'only the exercises of this lab (postfix|exim)')
     .option('--lang <lang>', 'title language (fr|en)', 'fr')
-    // `exercises test --json`: options after a subcommand belong to it, not to this listing command.
-    .enablePositionalOptions()
     .action((opts: { json?: boolean; lab?: string; lang?: string }) => {
       const lang = parseLang(opts.lang)
       if (opts.lab !== undefined && opts.lab !== 'postfix' && opts.lab !== 'exim') {

@@ -116,7 +116,17 @@ async function run(opts: StartOptions, mode: 'start' | 'serve'): Promise<void> {
 
   let engine: SandboxEngine | null = null
   if (withSandbox) {
-    await ensureImages(json)
+    try {
+      await ensureImages(json)
+    } catch (err) {
+      if (err instanceof UserError) {
+        throw new UserError(
+          `${err.message}\nTo read the course without a lab meanwhile: npx smtp-tls-lab serve (or npm start -- --no-sandbox).`,
+          err.exitCode,
+        )
+      }
+      throw err
+    }
     const { dockerEngine } = await import('./engine-adapter.ts')
     engine = dockerEngine({ onProgress: (m) => say(`  ${m}`) })
   }

@@ -56,6 +56,8 @@ export interface ServiceInfo {
   readonly healthy: boolean
   /** Last output of the health command when it failed. */
   readonly healthDetail?: string
+  /** After `up`: milliseconds from the start of `up` until this service answered its health check. */
+  readonly healthyAfterMs?: number
 }
 
 export interface SessionEnv {
@@ -510,7 +512,7 @@ function containerConfig(
   }
 }
 
-async function waitHealthy(handle: DockerSandbox, timeoutMs: number): Promise<ServiceInfo[]> {
+async function waitHealthy(handle: DockerSandbox, timeoutMs: number, t0: number): Promise<ServiceInfo[]> {
   const deadline = Date.now() + timeoutMs
   const docker = handle.client
   // Each service is polled on its own so one slow server does not delay noticing the others.
@@ -521,7 +523,8 @@ async function waitHealthy(handle: DockerSandbox, timeoutMs: number): Promise<Se
       for (let delay = 50; ; delay = Math.min(delay * 1.5, 500)) {
         last = await probeHealth(docker, { ...s, state: 'running' }, cmd)
         // 126/127: the health command is missing from the image, which waiting will not fix.
-        if (last.healthy || Date.now() > deadline || /^exit 12[67]/.test(last.healthDetail ?? '')) return last
+        if (last.healthy) return { ...last, healthyAfterMs: Date.now() - t0 }
+        if (Date.now() > deadline || /^exit 12[67]/.test(last.healthDetail ?? '')) return last
         await sleep(delay)
       }
     }),
@@ -571,7 +574,7 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
       for (const c of existing) if (c.State !== 'running') await docker.getContainer(c.Id).start()
       const handle = await loadSandbox(docker, session, { health: false })
       if (!handle) throw new Error(`session ${session} vanished while being reused`)
-      const services = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS)
+      const services = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, t0)
       return finish(docker, handle, services, { createdMs: 0, t0, reused: true })
     }
     // A half-made session (an interrupted up) is not worth repairing.
@@ -617,7 +620,7 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
     healthy: false,
   }))
   const handle = new DockerSandbox(docker, session, lab, subnet, net, env, services, new Map(topology.services.map((s) => [s.name, s.healthcheck])))
-  const healthy = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS)
+  const healthy = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, t0)
   return finish(docker, handle, healthy, { createdMs, t0, reused: false })
 }
 

@@ -1,0 +1,188 @@
+// Grades a whole class: one entry per learner (folder or archive), refused ones set aside first, the rest on a bounded pool of sandboxes.
+import { randomBytes } from 'node:crypto'
+import { lstat, readdir } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Lang } from '../checker/types.ts'
+import type { Exercise } from '../exercises/load.ts'
+import { errorGrade, gradeMapped, GradingAborted, intake, rejectedGrade, type SubmissionGrade } from './grade.ts'
+import { DEFAULT_LIMITS, SubmissionRejected, type IntakeLimits, type MappedSubmission } from './intake.ts'
+
+const ARCHIVE_RE = /\.(tar\.gz|tgz|tar|zip)$/i
+
+export interface ClassEntry {
+  readonly learner: string
+  readonly path: string
+  readonly kind: 'directory' | 'archive' | 'symlink'
+}
+
+export interface ClassListing {
+  readonly entries: readonly ClassEntry[]
+  /** Names that are neither a folder nor an archive (README, .DS_Store…): not learners. */
+  readonly skipped: readonly string[]
+}
+
+const cleanName = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, '?')
+
+/** One learner per folder or archive of DIR; hidden names and other files are skipped, symlinks kept to be refused. */
+export async function listClass(dir: string): Promise<ClassListing> {
+  const names = (await readdir(dir)).sort()
+  const entries: ClassEntry[] = []
+  const skipped: string[] = []
+  for (const name of names) {
+    if (name.startsWith('.')) {
+      skipped.push(cleanName(name))
+      continue
+    }
+    const p = path.join(dir, name)
+    const st = await lstat(p)
+    const learner = cleanName(name.replace(ARCHIVE_RE, ''))
+    if (st.isSymbolicLink()) entries.push({ learner, path: p, kind: 'symlink' })
+    else if (st.isDirectory()) entries.push({ learner, path: p, kind: 'directory' })
+    else if (st.isFile() && ARCHIVE_RE.test(name)) entries.push({ learner, path: p, kind: 'archive' })
+    else skipped.push(cleanName(name))
+  }
+  // alice/ and alice.zip side by side: keep both, under their full names.
+  const count = new Map<string, number>()
+  for (const e of entries) count.set(e.learner, (count.get(e.learner) ?? 0) + 1)
+  return {
+    entries: entries.map((e) => ((count.get(e.learner) ?? 0) > 1 ? { ...e, learner: cleanName(path.basename(e.path)) } : e)),
+    skipped,
+  }
+}
+
+/**
+ * Default number of sandboxes graded at once. A grading spends most of its time waiting (Pebble, DNS, daemons
+ * starting, probe timeouts), so more sandboxes than cores keeps the CPUs busy; past cores + 1 on the measured
+ * 2-core machine the throughput stopped growing while memory kept rising (see grading/README.md, bench/grading.ts).
+ */
+export function defaultParallel(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.min(cores + 1, 8))
+}
+
+export type ClassEvent =
+  | { readonly type: 'listed'; readonly total: number; readonly skipped: readonly string[] }
+  | { readonly type: 'rejected'; readonly grade: SubmissionGrade }
+  | { readonly type: 'start'; readonly learner: string; readonly session: string }
+  | { readonly type: 'done'; readonly grade: SubmissionGrade }
+  | { readonly type: 'log'; readonly line: string }
+
+export interface ClassOptions {
+  readonly exercise: Exercise
+  readonly dir: string
+  readonly parallel: number
+  readonly lang?: Lang
+  readonly limits?: IntakeLimits
+  /** Prefix of this batch's sandbox sessions (and its id in the store); default a random `b<hex>`. */
+  readonly batch?: string
+  readonly signal?: AbortSignal
+  readonly onEvent?: (e: ClassEvent) => void
+  /** Called with each grade as soon as it exists (rejected ones included), e.g. to store it. */
+  readonly onGrade?: (g: SubmissionGrade) => void
+  readonly onSession?: (session: string, active: boolean) => void
+  readonly topologyFile?: string
+}
+
+export interface ClassResult {
+  readonly batch: string
+  readonly grades: readonly SubmissionGrade[]
+  readonly skipped: readonly string[]
+  readonly interrupted: boolean
+  readonly durationMs: number
+  readonly startedAt: string
+}
+
+export const newBatch = (): string => `b${randomBytes(3).toString('hex')}`
+
+/** Session id of the n-th submission of a batch: the prefix lets a Ctrl-C sweep find every sandbox of the batch. */
+export const batchSession = (batch: string, n: number): string => `${batch}-${String(n).padStart(3, '0')}`
+
+export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
+  const t0 = Date.now()
+  const startedAt = new Date().toISOString()
+  const batch = opts.batch ?? newBatch()
+  const emit = opts.onEvent ?? (() => {})
+  const listing = await listClass(opts.dir)
+  emit({ type: 'listed', total: listing.entries.length, skipped: listing.skipped })
+  const grades: SubmissionGrade[] = []
+  const keep = (g: SubmissionGrade): void => {
+    grades.push(g)
+    try {
+      opts.onGrade?.(g)
+    } catch (err) {
+      emit({ type: 'log', line: `${g.learner}: could not store the grade: ${(err as Error).message}` })
+    }
+  }
+
+  // Intake is cheap and sandbox-free: refuse the hostile and incomplete ones before queueing anything.
+  const queue: { learner: string; mapped: MappedSubmission; intakeMs: number }[] = []
+  for (const e of listing.entries) {
+    const t = Date.now()
+    try {
+      if (e.kind === 'symlink') {
+        throw new SubmissionRejected('symlink', { fr: `l’entrée ${path.basename(e.path)} est un lien symbolique`, en: `the entry ${path.basename(e.path)} is a symbolic link` })
+      }
+      queue.push({ learner: e.learner, mapped: await intake(opts.exercise, e.path, opts.limits ?? DEFAULT_LIMITS), intakeMs: Date.now() - t })
+    } catch (err) {
+      if (!(err instanceof SubmissionRejected)) throw err
+      const g = rejectedGrade(opts.exercise, e.learner, err, { intake: Date.now() - t })
+      keep(g)
+      emit({ type: 'rejected', grade: g })
+    }
+  }
+
+  let next = 0
+  let interrupted = false
+  const worker = async (): Promise<void> => {
+    while (next < queue.length && !opts.signal?.aborted) {
+      const n = next++
+      const item = queue[n]!
+      const session = batchSession(batch, n)
+      try {
+        const g = await gradeMapped(opts.exercise, item.mapped, {
+          learner: item.learner,
+          session,
+          ...(opts.lang ? { lang: opts.lang } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
+          log: (line) => emit({ type: 'log', line }),
+          onSession: (s) => {
+            opts.onSession?.(s, true)
+            emit({ type: 'start', learner: item.learner, session: s })
+          },
+        })
+        const withIntake = { ...g, timings: { intake: item.intakeMs, ...g.timings } }
+        keep(withIntake)
+        emit({ type: 'done', grade: withIntake })
+      } catch (err) {
+        if (err instanceof GradingAborted) {
+          interrupted = true
+          return
+        }
+        // One submission's trouble never stops the batch.
+        const g = errorGrade(opts.exercise, item.learner, new Date().toISOString(), (err as Error).message ?? String(err), { session })
+        keep(g)
+        emit({ type: 'done', grade: g })
+      } finally {
+        opts.onSession?.(session, false)
+      }
+    }
+  }
+  const n = Math.max(1, Math.min(opts.parallel, queue.length || 1))
+  await Promise.all(Array.from({ length: n }, worker))
+  if (opts.signal?.aborted) interrupted = true
+  grades.sort((a, b) => a.learner.localeCompare(b.learner))
+  return { batch, grades, skipped: listing.skipped, interrupted, durationMs: Date.now() - t0, startedAt }
+}
+
+/** Removes every sandbox whose session starts with the prefix (a batch's), whatever state it is in. */
+export async function downSessionsWithPrefix(prefix: string): Promise<string[]> {
+  const { listSessions, downSandbox } = await import('../sandbox/engine.ts')
+  const gone: string[] = []
+  for (const s of await listSessions()) {
+    if (!s.session.startsWith(prefix)) continue
+    await downSandbox(s.session).catch(() => undefined)
+    gone.push(s.session)
+  }
+  return gone
+}
