@@ -5,6 +5,7 @@ import { register as registerChecker } from '../checker/cli.ts'
 import { register as registerExercises } from '../exercises/cli.ts'
 import { register as registerLabs } from '../labs/cli.ts'
 import { register as registerSlides } from '../slides/cli.ts'
+import { register as registerGrading } from '../grading/cli.ts'
 
 const program = new Command()
 program
@@ -16,6 +17,7 @@ registerChecker(program)
 registerExercises(program)
 registerLabs(program)
 registerSlides(program)
+registerGrading(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -89,12 +89,12 @@ const ALL: CheckId[] = [
 
 beforeAll(async () => {
   sb = await upLab({ lab: 'postfix', session: SESSION, fresh: true })
-  pki = await createPki('postfix lab test')
-  const good = await pki.leaf(['mail.domaine.tld'], { keyType: 'rsa' })
+  pki = await createPki('postfix lab test', 'rsa')
+  const good = await pki.leaf(['mail.domaine.tld'])
   const client2 = await pki.leaf(['mail.client2.tld'])
   const example = await pki.leaf(['mail.example.com'])
   const expired = await pki.leaf(['mail.domaine.tld'], { notBefore: new Date(Date.now() - 120 * 86_400_000), notAfter: new Date(Date.now() - 2 * 86_400_000) })
-  const weak = await pki.leaf(['mail.domaine.tld'], { keyType: 'rsa', keySize: 1024 })
+  const weak = await pki.leaf(['mail.domaine.tld'], { keySize: 1024 })
   const files: [string, string, number][] = [
     ['good.pem', fullchain(good, pki), 0o644],
     ['good.key', good.key, 0o600],

@@ -594,15 +594,23 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
     LAB_LAB: lab,
   }
   try {
-    say(`creating ${topology.services.length} containers`)
-    await Promise.all(topology.services.map((s) => docker.createContainer(containerConfig(s, session, lab, subnet, net, env))))
-    // Start in dependency waves; health is awaited only at the end, servers cope with peers arriving late.
-    const started = new Set<string>()
-    while (started.size < topology.services.length) {
-      const wave = topology.services.filter((s) => !started.has(s.name) && s.dependsOn.every((d) => started.has(d)))
-      await Promise.all(wave.map((s) => docker.getContainer(containerName(session, s.name)).start()))
-      for (const s of wave) started.add(s.name)
+    say(`creating and starting ${topology.services.length} containers`)
+    // Each container starts as soon as it exists and the services it depends on have started (compose's
+    // depends_on: start order only). Health is awaited at the end: the servers cope with peers arriving late.
+    const started = new Map<string, Promise<void>>()
+    for (const s of topology.services) {
+      const created = docker.createContainer(containerConfig(s, session, lab, subnet, net, env))
+      const deps = s.dependsOn.map((d) => started.get(d)!)
+      started.set(
+        s.name,
+        Promise.all([created, ...deps]).then(async ([c]) => {
+          await c.start()
+        }),
+      )
     }
+    const results = await Promise.allSettled(started.values())
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
   } catch (err) {
     await removeSession(docker, session).catch(() => {})
     throw err

@@ -23,9 +23,10 @@ export interface LeafOptions {
 
 const DAY = 86_400_000
 
-export async function createPki(name = 'smtp-tls-lab test'): Promise<TestPki> {
+/** All keys of one PKI share a type: selfsigned cannot sign an RSA leaf with an EC issuer key, nor the reverse. */
+export async function createPki(name = 'smtp-tls-lab test', keyType: 'ec' | 'rsa' = 'ec'): Promise<TestPki> {
   const root = await generate([{ name: 'commonName', value: `${name} root` }], {
-    keyType: 'ec',
+    keyType,
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 3650 * DAY),
     extensions: [
@@ -34,7 +35,7 @@ export async function createPki(name = 'smtp-tls-lab test'): Promise<TestPki> {
     ],
   })
   const intermediate = await generate([{ name: 'commonName', value: `${name} intermediate` }], {
-    keyType: 'ec',
+    keyType,
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 1825 * DAY),
     ca: { key: root.private, cert: root.cert },
@@ -51,7 +52,7 @@ export async function createPki(name = 'smtp-tls-lab test'): Promise<TestPki> {
     async leaf(names, opts = {}) {
       const notBefore = opts.notBefore ?? new Date(Date.now() - DAY)
       const r = await generate([{ name: 'commonName', value: names[0] ?? 'localhost' }], {
-        keyType: opts.keyType ?? 'ec',
+        keyType: opts.keyType ?? keyType,
         ...(opts.keySize ? { keySize: opts.keySize } : {}),
         algorithm: 'sha256',
         notBeforeDate: notBefore,

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# service: mail
+# Start state: certbot on the mail host (the lab's stand-in for acme.sh) holds the domaine.tld wildcard, copied once
+# by hand into the Hestia paths; no deploy hook, so a renewal never reaches the files Exim reads.
+set -euo pipefail
+command -v certbot >/dev/null || { echo "this exercise needs certbot on the mail host (exim image)" >&2; exit 1; }
+# The lab CA that signs Pebble's HTTPS endpoint, copied from the toolbox by the previous step.
+update-ca-certificates >/dev/null 2>&1
+mkdir -p /etc/lab
+if [ ! -s /etc/lab/rfc2136.ini ]; then
+  umask 077
+  printf 'dns_rfc2136_server = %s\ndns_rfc2136_port = 5353\ndns_rfc2136_name = %s\ndns_rfc2136_secret = %s\ndns_rfc2136_algorithm = HMAC-SHA256\n' \
+    "${LAB_DNS_IP:?}" "${LAB_TSIG_NAME:-lab-update}" "${LAB_TSIG_SECRET:?}" > /etc/lab/rfc2136.ini
+  umask 022
+fi
+rm -f /etc/letsencrypt/renewal-hooks/deploy/* /usr/local/bin/deploy-mail-cert.sh
+certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
+  --server https://acme.lab.test:14000/dir \
+  --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini --dns-rfc2136-propagation-seconds 1 \
+  --key-type ecdsa --elliptic-curve secp256r1 \
+  --cert-name domaine.tld -d domaine.tld -d '*.domaine.tld' >/var/log/lab-certbot-setup.log 2>&1 \
+  || { cat /var/log/lab-certbot-setup.log >&2; exit 1; }
+live=/etc/letsencrypt/live/domaine.tld
+ssl=/usr/local/hestia/ssl
+install -m 644 -o root -g root "$live/fullchain.pem" "$ssl/mail/mail.domaine.tld.crt"
+install -m 640 -o root -g Debian-exim "$live/privkey.pem" "$ssl/mail/mail.domaine.tld.key"
+install -m 644 -o root -g root "$live/fullchain.pem" "$ssl/certificate.crt"
+install -m 640 -o root -g Debian-exim "$live/privkey.pem" "$ssl/certificate.key"
+systemctl reload exim4 >/dev/null

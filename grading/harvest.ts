@@ -1,0 +1,79 @@
+// Reference submissions read back from a real sandbox (start state, scripted solution), and a postconf-like editor to derive partial ones.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Exercise } from '../exercises/load.ts'
+import { applySetup, applySolution } from '../exercises/runner.ts'
+import { newSession } from './grade.ts'
+
+/** Declared path → content. */
+export type SubmissionFiles = ReadonlyMap<string, Buffer>
+
+export interface Harvest {
+  readonly start: SubmissionFiles
+  readonly solution: SubmissionFiles
+  readonly durationMs: number
+}
+
+async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<SubmissionFiles> {
+  const out = new Map<string, Buffer>()
+  for (const p of exercise.manifest.submission) {
+    const st = await handle.stat('mail', p)
+    if (st?.isFile) out.set(p, await handle.readFile('mail', p, 256 * 1024))
+  }
+  return out
+}
+
+/** What the declared files hold in the start state and after the scripted solution, on one fresh sandbox. */
+export async function harvest(exercise: Exercise, opts: { log?: (l: string) => void; session?: string } = {}): Promise<Harvest> {
+  const t0 = Date.now()
+  const { upLab, downSandbox } = await import('../sandbox/engine.ts')
+  const session = opts.session ?? newSession('h')
+  const log = opts.log ?? (() => {})
+  try {
+    const handle = await upLab({ lab: exercise.manifest.lab, session, fresh: true })
+    await applySetup(handle, exercise, log)
+    const start = await readDeclared(handle, exercise)
+    await applySolution(handle, exercise, log)
+    const solution = await readDeclared(handle, exercise)
+    return { start, solution, durationMs: Date.now() - t0 }
+  } finally {
+    await downSandbox(session).catch(() => undefined)
+  }
+}
+
+/** Writes a submission folder (files by basename, as a learner would hand them in). */
+export function writeSubmission(dir: string, files: SubmissionFiles): string {
+  mkdirSync(dir, { recursive: true })
+  for (const [p, content] of files) writeFileSync(path.join(dir, path.posix.basename(p)), content)
+  return dir
+}
+
+/** `postconf -e` on text: replaces a parameter's line (continuations included) or appends it; null removes it. */
+export function setParams(mainCf: string, params: Readonly<Record<string, string | null>>): string {
+  const lines = mainCf.split('\n')
+  const out: string[] = []
+  const done = new Set<string>()
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([A-Za-z0-9_]+)\s*=/.exec(lines[i]!)
+    const name = m?.[1]
+    if (name !== undefined && name in params) {
+      while (i + 1 < lines.length && /^[ \t]+\S/.test(lines[i + 1]!)) i++
+      if (!done.has(name) && params[name] !== null) out.push(`${name} = ${params[name]}`)
+      done.add(name)
+      continue
+    }
+    out.push(lines[i]!)
+  }
+  while (out.length && out[out.length - 1] === '') out.pop()
+  for (const [k, v] of Object.entries(params)) if (!done.has(k) && v !== null) out.push(`${k} = ${v}`)
+  return `${out.join('\n')}\n`
+}
+
+/** A copy of `files` with main.cf edited. */
+export function withMainCf(files: SubmissionFiles, params: Readonly<Record<string, string | null>>): SubmissionFiles {
+  const out = new Map(files)
+  const main = out.get('/etc/postfix/main.cf')
+  if (!main) throw new Error('no /etc/postfix/main.cf in these files')
+  out.set('/etc/postfix/main.cf', Buffer.from(setParams(main.toString('utf8'), params)))
+  return out
+}
