@@ -52,10 +52,13 @@ describe('the exercise catalog', () => {
     }
   })
 
-  it.each(exercises.map((e) => [e.id, e] as const))('%s has a French text, titles and hints in both languages', async (_id, e) => {
+  it.each(exercises.map((e) => [e.id, e] as const))('%s has a French text, an English one, titles and hints in both languages', async (_id, e) => {
     const fr = await e.text('fr')
     expect(fr).toMatch(/^# /)
     expect(fr.length).toBeGreaterThan(400)
+    const en = await e.text('en')
+    expect(en).toMatch(/^# /)
+    expect(en).not.toBe(fr)
     expect(e.manifest.title.fr && e.manifest.title.en).toBeTruthy()
     expect(e.manifest.hints.length).toBeGreaterThan(0)
     for (const h of e.manifest.hints) expect(h.fr && h.en).toBeTruthy()

@@ -18,8 +18,12 @@ const PROFILES: Record<LabName, ServiceProfile> = {
   postfix: {
     command: 'postfix check && postfix reload',
     // A stopped master (a previous bad config) is started instead of reloaded, so each grade starts from "running".
+    // Postfix commands log to syslog unless stderr is a terminal, so a fatal main.cf error would be invisible:
+    // postconf always writes to stderr, and `script` gives `postfix check` the terminal it wants.
     reload: [
-      'out=$(postfix check 2>&1); rc=$?',
+      'postconf -n 2>&1 >/dev/null | sed "s/^/(postconf -n) /"',
+      'postconf -M 2>&1 >/dev/null | sed "s/^/(postconf -M) /"',
+      'if command -v script >/dev/null; then out=$(script -qec "postfix check" /dev/null 2>&1); rc=$?; out=$(printf "%s" "$out" | tr -d "\\r"); else out=$(postfix check 2>&1); rc=$?; fi',
       '[ -n "$out" ] && printf "%s\\n" "$out"',
       '[ "$rc" -eq 0 ] || { echo "postfix check: exit $rc"; exit 10; }',
       'if postfix status >/dev/null 2>&1; then postfix reload 2>&1 || exit 11; else postfix start 2>&1 || exit 12; fi',

@@ -1,7 +1,14 @@
 // Class results from the grades table: latest grade per learner, pass rate per criterion, CSV safe for spreadsheets.
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TOKEN_STORAGE_KEY } from '../slides/addon-lab/lab-protocol.ts'
+import { openDataDir, type OpenedDataDir } from './data-dir.ts'
+import { staticCatalog } from './exercise-catalog.ts'
 import type { Grade } from './progress-store.ts'
-import { classReport, csvField, gradesCsv, passRates } from './instructor.ts'
+import { classReport, CLASS_CSV_PATH, csvField, gradesCsv, instructorPages, passRates } from './instructor.ts'
+import { startLabServer, type LabServer } from './server.ts'
 
 let nextId = 1
 const grade = (learner: string, statuses: Record<string, 'pass' | 'fail'>, over: Partial<Grade> = {}): Grade => ({
@@ -46,5 +53,57 @@ describe('class results', () => {
     expect(lines[1]).toBe(`"'=HYPERLINK(""x"")",postfix-submission-587,class-a,graded,1,1,,pass,`)
     expect(lines[2]).toBe('"bob, jr",postfix-submission-587,class-a,graded,1,2,,fail,pass')
     expect(csvField(-1)).toBe('-1')
+  })
+})
+
+describe('the instructor pages mounted on the lab server', () => {
+  let root: string
+  let data: OpenedDataDir
+  let lab: LabServer
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'stl-instructor-'))
+    data = openDataDir(path.join(root, 'data'))
+    const catalog = staticCatalog([], async () => {
+      throw new Error('no sandbox in these tests')
+    })
+    lab = await startLabServer({ host: '127.0.0.1', port: 0, store: data.store, engine: null, catalog, distDir: path.join(root, 'dist'), pages: instructorPages(TOKEN_STORAGE_KEY) })
+    for (const [learner, status, batch] of [['ana', 'pass', 'tp1'], ['ben', 'fail', 'tp1'], ['zoe', 'pass', 'tp2']] as const) {
+      data.store.recordGrade({
+        batch,
+        learner,
+        exercise: 'postfix-hardening',
+        verdict: 'graded',
+        score: status === 'pass' ? 1 : 0,
+        maxScore: 1,
+        criteria: [{ checkId: 'smtp.vrfy.disabled', status, points: status === 'pass' ? 1 : 0, maxPoints: 1, evidence: { lines: ['C: VRFY root'], facts: { summary: 'VRFY' } } }],
+      })
+    }
+  })
+
+  afterAll(async () => {
+    await lab.close()
+    data.release()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('serves /instructor with its export link pointing at /instructor/class.csv', async () => {
+    const res = await fetch(`${lab.origin}/instructor`)
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('id="class-table"')
+    expect(html).toContain(`"${CLASS_CSV_PATH}"+'?'`)
+  })
+
+  it('answers /instructor/class.csv only with the token, filtered by batch, as a download', async () => {
+    expect((await fetch(`${lab.origin}${CLASS_CSV_PATH}`)).status).toBe(401)
+    expect((await fetch(`${lab.origin}${CLASS_CSV_PATH}?token=wrong-token-0123456789`)).status).toBe(401)
+    const res = await fetch(`${lab.origin}${CLASS_CSV_PATH}?token=${data.token}&batch=tp1`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="tp1-class.csv"')
+    expect(await res.text()).toBe(
+      'learner,exercise,batch,verdict,score,max_score,reason,smtp.vrfy.disabled\r\n' +
+        'ana,postfix-hardening,tp1,graded,1,1,,pass\r\nben,postfix-hardening,tp1,graded,0,1,,fail\r\n',
+    )
   })
 })

@@ -1,5 +1,7 @@
 // The instructor's view of graded submissions (grades table): class table, per-criterion pass rates, evidence, CSV.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Grade } from './progress-store.ts'
+import type { PageContext } from './server.ts'
 
 export interface CriterionRate {
   readonly checkId: string
@@ -80,8 +82,13 @@ export function gradesCsv(grades: readonly Grade[]): string {
   return lines.join('\r\n') + '\r\n'
 }
 
+/** Where the page's export link points: the API by default, /instructor/class.csv once instructorPages is mounted. */
+export const API_CSV_PATH = '/api/instructor/grades.csv'
+export const CLASS_CSV_PATH = '/instructor/class.csv'
+
 /** The page: static HTML + a small script reading /api/instructor/grades with the token of the page URL. */
-export function instructorPage(storageKey: string): string {
+export function instructorPage(storageKey: string, opts: { csvPath?: string } = {}): string {
+  const csvPath = opts.csvPath ?? API_CSV_PATH
   return `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>smtp-tls-lab — résultats de la classe</title>
@@ -96,7 +103,7 @@ th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}tr.learner{curso
 <label>Lot <select id="batch"><option value="">tous</option></select></label>
 <a id="csv-export" href="#" download="notes.csv">Exporter en CSV</a></p>
 <p id="message"></p>
-<h2>Copies</h2><table id="class-table"><thead><tr><th>Apprenant</th><th>Exercice</th><th>Lot</th><th>Verdict</th><th>Note</th></tr></thead><tbody></tbody></table>
+<h2>Copies</h2><table id="class-table"><thead><tr><th>Apprenant</th><th>Exercice</th><th>Lot</th><th>Verdict</th><th>Note</th><th>Remarque</th></tr></thead><tbody></tbody></table>
 <h2>Réussite par critère</h2><table id="criteria-rates"><thead><tr><th>Critère</th><th>Réussite</th><th></th></tr></thead><tbody></tbody></table>
 <section id="drilldown" hidden><h2 id="drilldown-title"></h2><div id="drilldown-body"></div></section>
 <script>
@@ -109,13 +116,16 @@ function q(){var p=new URLSearchParams();if($('exercise').value)p.set('exercise'
 function fill(sel,values){var cur=sel.value;while(sel.options.length>1)sel.remove(1);values.forEach(function(v){var o=el('option',v);o.value=v;sel.appendChild(o)});sel.value=cur}
 function show(g){$('drilldown').hidden=false;$('drilldown-title').textContent=g.learner+' — '+g.exercise+' ('+g.score+'/'+g.maxScore+')';
 var body=$('drilldown-body');body.textContent='';if(g.reason)body.appendChild(el('p',g.reason));
-g.criteria.forEach(function(c){var d=el('div');d.appendChild(el('h3',c.checkId+' : '+c.status,c.status));d.appendChild(el('pre',(c.evidence.lines||[]).join('\\n')));body.appendChild(d)})}
-function load(){var p=q();var csv=new URLSearchParams(p);if(t)csv.set('token',t);$('csv-export').href='/api/instructor/grades.csv?'+csv;
+g.criteria.forEach(function(c){var d=el('div',undefined,'criterion');var f=c.evidence.facts||{};
+d.appendChild(el('h3',c.checkId+' : '+c.status+(c.maxPoints?' ('+c.points+'/'+c.maxPoints+')':''),c.status));
+if(f.summary)d.appendChild(el('p',f.summary));d.appendChild(el('pre',(c.evidence.lines||[]).join('\\n')));body.appendChild(d)});
+$('drilldown').scrollIntoView()}
+function load(){var p=q();var csv=new URLSearchParams(p);if(t)csv.set('token',t);$('csv-export').href=${JSON.stringify(csvPath)}+'?'+csv;
 fetch('/api/instructor/grades?'+p,{headers:t?{authorization:'Bearer '+t}:{}}).then(function(r){return r.json().then(function(b){if(!r.ok)throw new Error(b.error||r.status);return b})}).then(function(r){
 fill($('exercise'),r.exercises);fill($('batch'),r.batches);
 var tb=$('class-table').tBodies[0];tb.textContent='';
 if(!r.grades.length)$('message').textContent='Aucune copie notée pour l’instant : npx smtp-tls-lab grade --exercise ID --class DOSSIER';else $('message').textContent='';
-r.grades.forEach(function(g){var tr=el('tr',undefined,'learner');[g.learner,g.exercise,g.batch||'',g.verdict,g.score+'/'+g.maxScore].forEach(function(v){tr.appendChild(el('td',v))});tr.onclick=function(){show(g)};tb.appendChild(tr)});
+r.grades.forEach(function(g){var tr=el('tr',undefined,'learner');[g.learner,g.exercise,g.batch||'',g.verdict,g.score+'/'+g.maxScore,g.reason||''].forEach(function(v){tr.appendChild(el('td',v))});tr.onclick=function(){show(g)};tb.appendChild(tr)});
 var rb=$('criteria-rates').tBodies[0];rb.textContent='';
 r.rates.forEach(function(c){var tr=el('tr');tr.appendChild(el('td',c.checkId));tr.appendChild(el('td',Math.round(c.rate*100)+' % ('+c.pass+'/'+c.total+')'));var b=el('td');var bar=el('span',undefined,'bar');bar.style.width=(c.rate*10)+'rem';b.appendChild(bar);tr.appendChild(b);rb.appendChild(tr)})
 }).catch(function(e){$('message').textContent='Impossible de lire les résultats : '+e.message})}
@@ -124,4 +134,42 @@ $('exercise').onchange=load;$('batch').onchange=load;load();
 </script>
 </body></html>
 `
+}
+
+function csvResponse(res: ServerResponse, csv: string, filename: string): void {
+  res.writeHead(200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${filename.replace(/[^A-Za-z0-9_.-]/g, '_')}"`,
+    'content-length': Buffer.byteLength(csv),
+    'cache-control': 'no-store',
+  })
+  res.end(csv)
+}
+
+/**
+ * The server's `pages` hook for the instructor: /instructor (the page, exporting through /instructor/class.csv) and
+ * /instructor/class.csv?exercise=&batch= (token required, like the API). Mount with
+ * `startLabServer({ …, pages: instructorPages(TOKEN_STORAGE_KEY) })`.
+ */
+export function instructorPages(storageKey: string) {
+  return (req: IncomingMessage, res: ServerResponse, url: URL, ctx: PageContext): boolean => {
+    if (url.pathname === '/instructor' || url.pathname === '/instructor/') {
+      const html = instructorPage(storageKey, { csvPath: CLASS_CSV_PATH })
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' })
+      res.end(req.method === 'HEAD' ? undefined : html)
+      return true
+    }
+    if (url.pathname !== CLASS_CSV_PATH) return false
+    if (!ctx.learner) {
+      const msg = ctx.lang === 'fr' ? 'Jeton absent ou refusé.\n' : 'Missing or wrong token.\n'
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="smtp-tls-lab"' })
+      res.end(msg)
+      return true
+    }
+    const exercise = url.searchParams.get('exercise') || undefined
+    const batch = url.searchParams.get('batch') || undefined
+    const report = classReport(ctx.store.listGrades({ ...(exercise ? { exercise } : {}), ...(batch ? { batch } : {}) }))
+    csvResponse(res, gradesCsv(report.grades), [exercise, batch, 'class'].filter(Boolean).join('-') + '.csv')
+    return true
+  }
 }

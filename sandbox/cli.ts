@@ -199,12 +199,13 @@ export function register(program: Command): void {
     )
     .option('--offline', 'never ask an image registry: bootstrap the base image with debootstrap')
     .option('--role <role...>', 'only these roles (and the roles they are built from)')
+    .option('--no-cache', 'rebuild every layer, even of images that are up to date')
     .option('--json', 'print a JSON report on stdout')
-    .action(async (o: { offline?: boolean; role?: string[]; json?: boolean }) => {
+    .action(async (o: { offline?: boolean; role?: string[]; json?: boolean; cache: boolean }) => {
       const t0 = Date.now()
       const progress = progressReporter(Boolean(process.stderr.isTTY) && !o.json)
       try {
-        const report = await buildImages({ offline: o.offline, roles: o.role, onEvent: progress.onEvent })
+        const report = await buildImages({ offline: o.offline, roles: o.role, noCache: !o.cache, onEvent: progress.onEvent })
         if (o.json) json(report)
         const built = report.roles.filter((r) => r.action === 'built').length
         err(`images build: ${built} built, ${report.roles.length - built} up to date, base ${report.base.action} — ${secs(Date.now() - t0)}`)

@@ -398,12 +398,12 @@ export async function downAll(): Promise<DownReport[]> {
  * a crash of `up`, a killed test run) and it is older than a grace period that protects sessions another
  * process is creating right now.
  */
-export async function reapOrphans(opts: { graceMs?: number } = {}): Promise<string[]> {
+export async function reapOrphans(opts: { graceMs?: number; only?: (session: string) => boolean } = {}): Promise<string[]> {
   const docker = await connectDocker()
   const grace = opts.graceMs ?? REAP_GRACE_MS
   const reaped: string[] = []
   for (const s of await listSessions()) {
-    if (s.running > 0) continue
+    if (s.running > 0 || (opts.only && !opts.only(s.session))) continue
     const created = s.createdAt ? Date.parse(s.createdAt) : NaN
     if (Number.isFinite(created) && Date.now() - created < grace) continue
     await removeSession(docker, s.session)

@@ -31,6 +31,8 @@ export interface BuildOptions {
   /** Only these roles (and the roles they are built FROM); every role when absent. */
   readonly roles?: readonly string[]
   readonly onEvent?: (e: BuildEvent) => void
+  /** Rebuild every layer even when the context is unchanged (a clean build, e.g. to pick up Debian updates). */
+  readonly noCache?: boolean
 }
 
 export interface RoleBuild {
@@ -252,7 +254,7 @@ interface StreamEvent {
   aux?: { ID?: string }
 }
 
-async function buildRole(docker: Docker, role: string, where: Where, emit: (e: BuildEvent) => void): Promise<RoleBuild> {
+async function buildRole(docker: Docker, role: string, where: Where, emit: (e: BuildEvent) => void, noCache = false): Promise<RoleBuild> {
   const t0 = Date.now()
   const tag = where.tagFor(role)
   const dir = await stageContext(where.imagesDir, role)
@@ -260,7 +262,7 @@ async function buildRole(docker: Docker, role: string, where: Where, emit: (e: B
     const files = await listFiles(dir)
     const hash = await contextHash(dir, files, await parentIds(docker, where, role))
     const existing = await imageExists(docker, tag)
-    if (existing?.Config?.Labels?.[LABEL_CONTEXT_HASH] === hash) {
+    if (!noCache && existing?.Config?.Labels?.[LABEL_CONTEXT_HASH] === hash) {
       const r = { role, tag, action: 'up-to-date' as const, contextHash: hash, durationMs: Date.now() - t0 }
       emit({ kind: 'role-done', role, action: r.action, durationMs: r.durationMs })
       return r
@@ -274,6 +276,7 @@ async function buildRole(docker: Docker, role: string, where: Where, emit: (e: B
         forcerm: true,
         // The base image is local: asking the daemon to pull it would fail where no registry answers.
         pull: false,
+        nocache: noCache,
         version: '1',
       },
     )
@@ -322,7 +325,7 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuildReport>
   const roles: RoleBuild[] = []
   for (const [i, role] of order.entries()) {
     emit({ kind: 'role-start', role, index: i, count: order.length })
-    roles.push(await buildRole(docker, role, where, emit))
+    roles.push(await buildRole(docker, role, where, emit, opts.noCache))
   }
   return { base, roles, durationMs: Date.now() - t0 }
 }

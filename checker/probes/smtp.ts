@@ -20,6 +20,11 @@ export interface Endpoint {
   readonly timeouts?: Partial<StepTimeouts>
   readonly signal?: AbortSignal
   readonly gate?: ConnectionGate
+  /**
+   * How often to come back after a "421 too many connections" greeting (default 3, with growing pauses):
+   * servers such as Exim count a connection until its process has exited, a little after the client left.
+   */
+  readonly busyRetries?: number
 }
 
 export function endpointOf(target: Target, extra: { signal?: AbortSignal; gate?: ConnectionGate } = {}): Endpoint {
@@ -87,6 +92,54 @@ function raceAbort<T>(p: Promise<T>, ms: number, onTimeout: () => ProbeError, si
       (e: unknown) => finish(() => reject(e)),
     )
   })
+}
+
+/** OpenSSL's words for "the server answered in clear text". */
+export const PLAINTEXT_ANSWER = /wrong version number|packet length too long|unknown protocol|record layer failure|http request/i
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+  })
+
+/** Runs `attempt` again after a busy (4xx greeting) answer, up to ep.busyRetries times, pausing 200, 400, 800 ms. */
+export async function retryBusy<T>(ep: Endpoint, attempt: () => Promise<T>): Promise<T> {
+  const retries = ep.busyRetries ?? 3
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt()
+    } catch (e) {
+      const busy = e instanceof ProbeError && e.reason === 'temporary' && e.message.startsWith('greeting')
+      if (!busy || i >= retries || ep.signal?.aborted) throw e
+      await sleep(200 * 2 ** i, ep.signal)
+    }
+  }
+}
+
+/** The first line a server sends by itself within a second, or null (a TLS server sends nothing first). */
+export async function peekPlain(ep: Endpoint): Promise<string | null> {
+  const sock = await openTcp({ ...ep, timeouts: { ...ep.timeouts, connectMs: Math.min(timeoutsOf(ep).connectMs, 2000) } }).catch(() => null)
+  if (!sock) return null
+  try {
+    return await new Promise<string | null>((resolve) => {
+      let buf = ''
+      const t = setTimeout(() => resolve(buf || null), Math.min(1000, timeoutsOf(ep).greetingMs))
+      sock.on('data', (d: Buffer) => {
+        buf += d.toString('latin1')
+        if (buf.includes('\n') || buf.length > 512) {
+          clearTimeout(t)
+          resolve(buf.split('\n')[0]!.replace(/\r$/, ''))
+        }
+      })
+      sock.once('close', () => {
+        clearTimeout(t)
+        resolve(buf || null)
+      })
+    })
+  } finally {
+    sock.destroy()
+  }
 }
 
 /** A TCP connection that counts against the per-server gate until it is closed. */
@@ -178,13 +231,24 @@ export class SmtpSession {
   }
 
   /** Connects (TLS first for implicit-TLS endpoints) and reads the greeting; a 4xx/5xx greeting throws. */
-  static async open(ep: Endpoint): Promise<SmtpSession> {
+  static open(ep: Endpoint): Promise<SmtpSession> {
+    return retryBusy(ep, () => SmtpSession.openOnce(ep))
+  }
+
+  private static async openOnce(ep: Endpoint): Promise<SmtpSession> {
     const transcript: string[] = []
     let sock: net.Socket
     try {
       sock = await openTcp(ep, transcript)
       if (ep.mode === 'tls') {
-        const s = await handshake(sock, ep)
+        const s = await handshake(sock, ep).catch(async (e: unknown) => {
+          // A busy server may refuse an implicit-TLS client with a 421 in clear text: that is not a TLS failure.
+          if (e instanceof ProbeError && PLAINTEXT_ANSWER.test(e.message)) {
+            const first = await peekPlain(ep)
+            if (first && /^4\d\d/.test(first)) throw new ProbeError('temporary', `greeting (in clear on an implicit-TLS port): ${printable(first, 120)}`)
+          }
+          throw e
+        })
         transcript.push(`# TLS ${s.getProtocol() ?? '?'} ${s.getCipher()?.standardName ?? ''}`)
         sock = s
       }

@@ -139,7 +139,7 @@ export type ServerFlight =
   | { readonly kind: 'more' }
   | { readonly kind: 'hello'; readonly hello: ServerHello; readonly certificates?: readonly Buffer[]; readonly complete: boolean }
   | { readonly kind: 'alert'; readonly level: number; readonly description: number; readonly name: string }
-  | { readonly kind: 'garbage'; readonly detail: string }
+  | { readonly kind: 'garbage'; readonly detail: string; /** First bytes received, for callers that recognise them. */ readonly raw?: Buffer }
 
 export interface FlightLimits {
   readonly maxBytes: number
@@ -158,7 +158,7 @@ export function parseServerFlight(data: Buffer, wantCertificates: boolean, limit
     const major = data[off + 1]!
     const len = data.readUInt16BE(off + 3)
     if (type < 20 || type > 23 || major !== 3 || len > 18432) {
-      return { kind: 'garbage', detail: `not a TLS record (first bytes ${data.subarray(off, off + 8).toString('hex')})` }
+      return { kind: 'garbage', detail: `not a TLS record (first bytes ${data.subarray(off, off + 8).toString('hex')})`, raw: data.subarray(off, off + 200) }
     }
     if (off + 5 + len > data.length) break
     const payload = data.subarray(off + 5, off + 5 + len)

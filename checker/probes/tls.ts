@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto'
 import tls from 'node:tls'
 import { CIPHER_SUITES, isWeak, suiteByCode, suiteName, suitesFor, type CipherSuite, type ProtocolVersion } from './cipher-suites.ts'
 import { ProbeError, fromSocketError } from './probe-error.ts'
-import { nodeTls, sniOf, socketForTls, timeoutsOf, type Endpoint } from './smtp.ts'
+import { nodeTls, retryBusy, sniOf, socketForTls, timeoutsOf, type Endpoint } from './smtp.ts'
 import { buildClientHello, parseServerFlight, VERSION_CODES, VERSION_LABELS, versionName, type ServerFlight } from './tls-hello.ts'
 
 export type HelloOutcome =
@@ -31,7 +31,12 @@ export interface HelloRequest {
 }
 
 /** Sends one ClientHello (after the STARTTLS preamble if any) and reports whether the server accepted it. */
-export async function offerHello(ep: Endpoint, req: HelloRequest): Promise<HelloOutcome> {
+export function offerHello(ep: Endpoint, req: HelloRequest): Promise<HelloOutcome> {
+  // The inner session must not retry by itself: this loop already does, for both transports.
+  return retryBusy(ep, () => offerHelloOnce({ ...ep, busyRetries: 0 }, req))
+}
+
+async function offerHelloOnce(ep: Endpoint, req: HelloRequest): Promise<HelloOutcome> {
   const { socket, transcript: pre } = await socketForTls(ep)
   const transcript = [...pre]
   const servername = sniOf(ep)
@@ -103,6 +108,9 @@ export async function offerHello(ep: Endpoint, req: HelloRequest): Promise<Hello
       return { accepted: false, why: `TLS alert ${flight.name}`, alert: flight.name, transcript }
     }
     if (flight.kind === 'garbage') {
+      // An implicit-TLS port refusing a busy client in clear text ("421 too many connections").
+      const text = flight.raw?.toString('latin1') ?? ''
+      if (/^4\d\d[ -]/.test(text)) throw new ProbeError('temporary', `greeting (in clear on an implicit-TLS port): ${text.split('\n')[0]!.trim().slice(0, 120)}`, transcript)
       transcript.push(`# ${flight.detail}`)
       return { accepted: false, why: flight.detail, transcript }
     }

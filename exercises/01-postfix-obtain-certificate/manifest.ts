@@ -9,6 +9,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'Obtenir un certificat (certbot + Pebble, et auto-signé)', en: 'Obtain a certificate (certbot + Pebble, and self-signed)' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: './setup.sh',
   solution: [issueCert('mail.domaine.tld'), { service: 'mail', script: './solve-selfsigned.sh' }],
   submission: ['/etc/postfix/ssl/cert.pem', '/etc/postfix/ssl/key.pem'],

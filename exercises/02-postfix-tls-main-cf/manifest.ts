@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'Configurer TLS dans main.cf (TLS 1.2 minimum)', en: 'Configure TLS in main.cf (TLS 1.2 minimum)' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...mailCertInstalled(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: ['/etc/postfix/main.cf'],

@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'Tester TLS avec openssl s_client', en: 'Test TLS with openssl s_client' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [
     ...mailCertInstalled(),
     issueCert('mail.example.com'),

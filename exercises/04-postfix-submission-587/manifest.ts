@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'Port 587 : TLS obligatoire avant AUTH', en: 'Port 587: TLS required before AUTH' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...postfixTlsBaseline(), { service: 'mail', script: './setup-careless.sh' }],
   solution: './solve.sh',
   submission: ['/etc/postfix/main.cf', '/etc/postfix/master.cf'],

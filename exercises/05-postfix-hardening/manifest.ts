@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'Durcir Postfix : chiffrements, commandes, bannière, limites, port 465', en: 'Harden Postfix: ciphers, commands, banner, limits, port 465' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...postfixTlsBaseline(), { service: 'mail', script: './setup-loose.sh' }],
   solution: './solve.sh',
   submission: ['/etc/postfix/main.cf', '/etc/postfix/master.cf'],

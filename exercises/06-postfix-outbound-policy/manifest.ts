@@ -8,6 +8,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'TLS sortant : politique par domaine partenaire', en: 'Outbound TLS: per-partner-domain policy' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...postfixTlsBaseline(), { service: 'mail', script: './setup-none.sh' }],
   solution: [
     { service: 'toolbox', script: './fetch-ca.sh' },

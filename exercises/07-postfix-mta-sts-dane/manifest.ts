@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'postfix',
   title: { fr: 'MTA-STS, TLS-RPT et DANE', en: 'MTA-STS, TLS-RPT and DANE' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: postfixTlsBaseline(),
   solution: [issueCert('mta-sts.domaine.tld'), { service: 'toolbox', script: './solve-toolbox.sh' }],
   submission: ['/etc/postfix/main.cf'],

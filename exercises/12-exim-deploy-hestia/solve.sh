@@ -25,3 +25,6 @@ systemctl reload exim4
 SH
 chmod +x /usr/local/bin/deploy-mail-cert.sh
 /usr/local/bin/deploy-mail-cert.sh mail.domaine.tld /root/.acme.sh/domaine.tld_ecc/fullchain.cer /root/.acme.sh/domaine.tld_ecc/domaine.tld.key
+# Exim re-executes itself on reload: wait for its listeners before anyone connects.
+sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done
+lab-listening 25 465 587

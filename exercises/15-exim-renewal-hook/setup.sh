@@ -27,3 +27,6 @@ install -m 640 -o root -g Debian-exim "$live/privkey.pem" "$ssl/mail/mail.domain
 install -m 644 -o root -g root "$live/fullchain.pem" "$ssl/certificate.crt"
 install -m 640 -o root -g Debian-exim "$live/privkey.pem" "$ssl/certificate.key"
 systemctl reload exim4 >/dev/null
+# Exim re-executes itself on reload: wait for its listeners before anyone connects.
+sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done
+lab-listening 25 465 587

@@ -24,3 +24,6 @@ cat > /etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh <<'SH'
 exec /usr/local/bin/deploy-mail-cert.sh mail.domaine.tld
 SH
 chmod 755 /etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh
+# Exim re-executes itself on reload: wait for its listeners before anyone connects.
+sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done
+lab-listening 25 465 587

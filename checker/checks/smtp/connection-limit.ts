@@ -25,7 +25,7 @@ export default defineCheck({
     const max = typeof ctx.params['max'] === 'number' ? Math.min(100, Math.max(2, ctx.params['max'])) : DEFAULT_MAX_CONNECTIONS
     // The whole point is to exceed the per-server connection gate, so this check connects without it.
     const t = timeoutsOf(ctx.target)
-    const ep = { ...ctx.target, signal: ctx.signal, timeouts: { ...t, greetingMs: Math.min(t.greetingMs, 5000) } }
+    const ep = { ...ctx.target, signal: ctx.signal, busyRetries: 0, timeouts: { ...t, greetingMs: Math.min(t.greetingMs, 5000) } }
     const open: SmtpSession[] = []
     const lines: string[] = []
     try {

@@ -1,10 +1,9 @@
 // tls.implicit: port 465 speaks TLS from the first byte (RFC 8314), then SMTP inside it.
 import { defineCheck, verdict } from '../../define.ts'
 import { ProbeError } from '../../probes/probe-error.ts'
-import { SmtpSession } from '../../probes/smtp.ts'
+import { PLAINTEXT_ANSWER, SmtpSession } from '../../probes/smtp.ts'
 import { guard, L, notApplicable, ownEndpoint } from '../support.ts'
 
-const PLAINTEXT = /wrong version number|packet length too long|unknown protocol|record layer failure|http request/i
 
 export default defineCheck({
   id: 'tls.implicit',
@@ -29,7 +28,7 @@ export default defineCheck({
       } catch (e) {
         if (e instanceof ProbeError && e.message.startsWith('TLS handshake failed')) {
           const evidence = { lines: [...e.transcript, `# ${e.message}`] }
-          if (PLAINTEXT.test(e.message))
+          if (PLAINTEXT_ANSWER.test(e.message))
             return verdict.fail(L(`Le port ${ctx.target.port} répond en clair au lieu de TLS : ce n’est pas du TLS implicite.`, `Port ${ctx.target.port} answers in clear text instead of TLS: this is not implicit TLS.`), evidence)
           return verdict.fail(L(`La négociation TLS échoue sur le port ${ctx.target.port} : ${e.message}.`, `The TLS handshake fails on port ${ctx.target.port}: ${e.message}.`), evidence)
         }

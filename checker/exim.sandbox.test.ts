@@ -1,0 +1,121 @@
+// SMTP/TLS/cert checks against a real Exim (GnuTLS, HestiaCP layout, the exim lab's mail service), as shipped and hardened.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { downSandbox, upLab } from '../sandbox/engine.ts'
+import { testSession } from '../sandbox/test-session.ts'
+import type { CheckId } from './registry.ts'
+import type { SandboxHandle } from './sandbox-handle.ts'
+import { createPki, fullchain, type TestPki } from './test-support/pki.ts'
+import { audit, sh } from './test-support/sandbox-audit.ts'
+
+const SESSION = testSession('checker-exim')
+const TEMPLATE = '/etc/exim4/exim4.conf.template'
+const SSL = '/usr/local/hestia/ssl/mail'
+let sb: SandboxHandle
+let pki: TestPki
+let original = ''
+const SNI = { names: { 'mail.domaine.tld': 'mail.domaine.tld', 'mail.client2.tld': 'mail.client2.tld' } }
+
+const ALL: CheckId[] = [
+  'smtp.banner.no-version',
+  'smtp.starttls.offered',
+  'smtp.auth.hidden-before-tls',
+  'smtp.auth.offered-after-tls',
+  'smtp.tls.required-before-mail',
+  'smtp.vrfy.disabled',
+  'smtp.etrn.rejected',
+  'tls.implicit',
+  'tls.version.ssl3.rejected',
+  'tls.version.tls1_0.rejected',
+  'tls.version.tls1_1.rejected',
+  'tls.version.tls1_2.accepted',
+  'tls.version.tls1_3.accepted',
+  'tls.cipher.no-weak',
+  'tls.cipher.forward-secrecy',
+  'cert.trusted',
+  'cert.chain.complete',
+  'cert.name.matches',
+  'cert.validity.days-left',
+  'cert.key.strength',
+  'smtp.connection-limit',
+]
+
+/** The shipped template with main options replaced or added, plus ACL statements at the top of acl_check_mail. */
+async function exim(main: Record<string, string>, mailAcl = ''): Promise<void> {
+  let text = original
+  for (const [k, v] of Object.entries(main)) {
+    const line = `${k} = ${v}`
+    const re = new RegExp(`^${k}\\s*=.*$`, 'm')
+    text = re.test(text) ? text.replace(re, () => line) : text.replace(/^AUTH_SOCKET =/m, () => `${line}\nAUTH_SOCKET =`)
+  }
+  if (mailAcl) text = text.replace(/^acl_check_mail:\n/m, () => `acl_check_mail:\n${mailAcl}\n`)
+  await sb.writeFile('mail', TEMPLATE, text, 0o644)
+  await sh(sb, 'mail', 'systemctl restart exim4 >/dev/null && for i in $(seq 50); do exim -bV >/dev/null 2>&1 && /usr/local/bin/lab-healthy >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1')
+}
+
+async function placeCerts(which: 'full' | 'leaf-only' | 'none'): Promise<void> {
+  await sh(sb, 'mail', `rm -f ${SSL}/*.crt ${SSL}/*.key`)
+  if (which === 'none') return
+  for (const name of ['mail.domaine.tld', 'mail.client2.tld']) {
+    const leaf = await pki.leaf([name])
+    await sb.writeFile('mail', `${SSL}/${name}.crt`, which === 'full' ? fullchain(leaf, pki) : leaf.cert, 0o644)
+    await sb.writeFile('mail', `${SSL}/${name}.key`, leaf.key, 0o640)
+  }
+  await sh(sb, 'mail', `chown root:Debian-exim ${SSL}/*.key`)
+}
+
+beforeAll(async () => {
+  sb = await upLab({ lab: 'exim', session: SESSION, fresh: true })
+  pki = await createPki('exim lab test')
+  original = (await sb.readFile('mail', TEMPLATE)).toString('utf8')
+}, 600_000)
+
+afterAll(async () => {
+  await downSandbox(SESSION)
+})
+
+describe('Exim as a fresh HestiaCP host ships it', () => {
+  it('shows its version, offers AUTH before TLS, accepts TLS 1.0 and serves the panel’s self-signed certificate', async () => {
+    const a = await audit(sb, [...ALL, { id: 'cert.sni.selects', params: SNI }])
+    expect(a.status).toMatchObject({
+      'smtp.banner.no-version': 'fail',
+      'smtp.starttls.offered': 'pass',
+      'smtp.auth.hidden-before-tls': 'fail',
+      'smtp.auth.offered-after-tls': 'pass',
+      'smtp.tls.required-before-mail': 'fail',
+      'tls.implicit': 'pass',
+      'tls.version.ssl3.rejected': 'pass',
+      'tls.version.tls1_0.rejected': 'fail',
+      'tls.version.tls1_2.accepted': 'pass',
+      'tls.version.tls1_3.accepted': 'pass',
+      'cert.trusted': 'fail',
+      'cert.sni.selects': 'fail',
+      // smtp_accept_max_per_host = 20 lets all 20 test connections in.
+      'smtp.connection-limit': 'fail',
+    })
+    expect(a.results['smtp.banner.no-version']!.summary.fr).toMatch(/Exim 4\.\d+/)
+  })
+})
+
+describe('Exim hardened as the course teaches', () => {
+  it('passes every check with per-SNI certificates, a GnuTLS priority string and AUTH only after TLS', async () => {
+    await placeCerts('full')
+    await exim(
+      {
+        smtp_banner: '$smtp_active_hostname ESMTP',
+        tls_require_ciphers: 'NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-RSA:-3DES-CBC:-ARCFOUR-128',
+        auth_advertise_hosts: '${if eq{$tls_in_cipher}{}{}{*}}',
+        smtp_accept_max_per_host: '10',
+      },
+      '  deny    condition     = ${if eq{$received_port}{587}}\n          !encrypted    = *\n          message       = 530 5.7.0 Must issue a STARTTLS command first\n',
+    )
+    const a = await audit(sb, [...ALL, { id: 'cert.sni.selects', params: SNI }], { ca: pki.root.cert })
+    const notPassing = Object.entries(a.status).filter(([, s]) => s !== 'pass')
+    expect(notPassing.map(([id]) => [id, a.results[id]!.summary.en])).toEqual([])
+  })
+
+  it('per-SNI files holding only the leaf fail cert.chain.complete', async () => {
+    await placeCerts('leaf-only')
+    const a = await audit(sb, ['cert.chain.complete', 'cert.trusted'], { ca: pki.root.cert })
+    expect(a.status).toEqual({ 'cert.chain.complete': 'fail', 'cert.trusted': 'fail' })
+  })
+})

@@ -1,0 +1,190 @@
+// monitoring.expiry-alert: the learner's expiry script mails an alert for a certificate about to expire, and stays quiet otherwise.
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { defineCheck, verdict } from '../../../checker/define.ts'
+import { isVerdict } from '../../../checker/checks/dns/shared.ts'
+import { needSandbox, serviceOf } from '../../../checker/checks/file/shared.ts'
+import type { FileStat, SandboxHandle, ServiceName } from '../../../checker/sandbox-handle.ts'
+import type { Verdict } from '../../../checker/types.ts'
+
+export const DEFAULT_SCRIPT = '/usr/local/bin/check-cert-expiry'
+export const DEFAULT_CERT = '/usr/local/hestia/ssl/mail/mail.domaine.tld.crt'
+/** postmaster@domaine.tld is an alias of alice, whose Maildir Exim fills. */
+export const DEFAULT_MAILDIR = '/home/admin/mail/domaine.tld/alice/new'
+
+interface Saved {
+  readonly path: string
+  readonly content: Buffer | null
+  readonly stat: FileStat | null
+}
+
+async function save(sb: SandboxHandle, service: ServiceName, path: string): Promise<Saved> {
+  const stat = await sb.stat(service, path)
+  return { path, stat, content: stat ? await sb.readFile(service, path, 1024 * 1024) : null }
+}
+
+async function restore(sb: SandboxHandle, service: ServiceName, s: Saved): Promise<void> {
+  if (!s.content || !s.stat) {
+    await sb.exec(service, ['rm', '-f', '--', s.path])
+    return
+  }
+  await sb.writeFile(service, s.path, s.content, s.stat.mode)
+  await sb.exec(service, ['chown', `${s.stat.uid}:${s.stat.gid}`, '--', s.path])
+  await sb.exec(service, ['chmod', s.stat.mode.toString(8), '--', s.path])
+}
+
+async function listMaildir(sb: SandboxHandle, service: ServiceName, dir: string): Promise<Set<string>> {
+  const r = await sb.exec(service, ['sh', '-c', 'ls -1 -- "$1" 2>/dev/null || true', 'sh', dir])
+  return new Set(r.stdout.split('\n').filter(Boolean))
+}
+
+/** Messages that appeared in the Maildir since `before`, waiting up to waitMs for the first one. */
+async function newMessages(sb: SandboxHandle, service: ServiceName, dir: string, before: Set<string>, waitMs: number, signal: AbortSignal): Promise<string[]> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const now = [...(await listMaildir(sb, service, dir))].filter((f) => !before.has(f))
+    if (now.length || Date.now() >= deadline || signal.aborted) return now
+    // A message handed to Exim may sit in the queue a moment; ask for a queue run once in a while.
+    await sb.exec(service, ['sh', '-c', 'exim -qff >/dev/null 2>&1 || true'])
+    await sleep(1000, undefined, { signal }).catch(() => {})
+  }
+}
+
+async function headersOf(sb: SandboxHandle, service: ServiceName, dir: string, file: string): Promise<string[]> {
+  const text = (await sb.readFile(service, `${dir}/${file}`, 256 * 1024)).toString('utf8')
+  const [head = '', body = ''] = text.split(/\r?\n\r?\n/, 2)
+  const keep = head.split(/\r?\n/).filter((l) => /^(Subject|From|To|Envelope-to):/i.test(l))
+  return [...keep, ...body.split(/\r?\n/).filter(Boolean).slice(0, 3).map((l) => `  ${l}`)]
+}
+
+/** Where a schedule could name the script: system crontab, cron.d, cron.daily, root's crontab. */
+async function scheduleOf(sb: SandboxHandle, service: ServiceName, script: string): Promise<string | null> {
+  const base = script.split('/').pop() ?? script
+  const r = await sb.exec(service, [
+    'sh',
+    '-c',
+    '{ grep -Hs -- "$1" /etc/crontab /etc/cron.d/* 2>/dev/null; crontab -l -u root 2>/dev/null | grep -- "$1" | sed "s/^/crontab -u root: /"; ' +
+      'for f in /etc/cron.daily/* /etc/cron.hourly/*; do [ -x "$f" ] && { [ "${f##*/}" = "$2" ] || grep -qs -- "$1" "$f"; } && echo "$f"; done; } | head -3',
+    'sh',
+    script,
+    base,
+  ])
+  const out = r.stdout.trim()
+  return out ? out : null
+}
+
+export default defineCheck({
+  id: 'monitoring.expiry-alert',
+  title: { fr: 'Alerte d’expiration du certificat par mail', en: 'Certificate expiry alert by mail' },
+  explain: {
+    fr: 'Le support (§12.3, §16) ajoute un script lancé chaque jour qui écrit à l’administrateur quand il reste moins de 20 jours au certificat SMTP. Le correcteur le met à l’épreuve : avec le vrai certificat (loin de l’expiration), le script ne doit rien envoyer ; avec un certificat qui expire dans 5 jours placé à la même place, une alerte doit arriver dans la boîte de postmaster@domaine.tld. Le certificat d’origine est remis ensuite.',
+    en: 'The course (§12.3, §16) adds a daily script that mails the administrator when the SMTP certificate has fewer than 20 days left. The grader puts it to the test: with the real certificate (far from expiry) the script must send nothing; with a certificate expiring in 5 days placed at the same path, an alert must reach postmaster@domaine.tld’s mailbox. The original certificate is put back afterwards.',
+  },
+  remedy: {
+    postfix: 'Script quotidien (cron) : openssl x509 -enddate sur le certificat servi, calcul des jours restants, mail -s … root si moins de 20.',
+    exim: 'Script /usr/local/bin/check-cert-expiry (exécutable, lancé par cron) : lit /usr/local/hestia/ssl/mail/mail.domaine.tld.crt, calcule les jours restants et, sous 20, envoie un mail à postmaster@domaine.tld (mail -s ou sendmail).',
+  },
+  appliesTo: ['sandbox'],
+  exclusive: true,
+  timeoutMs: 90_000,
+  async run(ctx): Promise<Verdict> {
+    const sb = needSandbox(ctx)
+    if (isVerdict(sb)) return sb
+    const service = serviceOf(ctx)
+    const p = ctx.params
+    const script = typeof p['script'] === 'string' ? p['script'] : DEFAULT_SCRIPT
+    const certPath = typeof p['certPath'] === 'string' ? p['certPath'] : DEFAULT_CERT
+    const keyPath = typeof p['keyPath'] === 'string' ? p['keyPath'] : certPath.replace(/\.crt$/, '.key')
+    const maildir = typeof p['maildir'] === 'string' ? p['maildir'] : DEFAULT_MAILDIR
+    const waitMs = typeof p['waitMs'] === 'number' ? p['waitMs'] : 15_000
+    const requireSchedule = p['requireSchedule'] !== false
+    const lines: string[] = []
+
+    const st = await sb.stat(service, script)
+    if (!st || !st.isFile || (st.mode & 0o111) === 0)
+      return verdict.fail(
+        {
+          fr: `Le script ${script} ${st ? 'n’est pas exécutable' : 'n’existe pas'} sur ${service}.`,
+          en: `The script ${script} ${st ? 'is not executable' : 'does not exist'} on ${service}.`,
+        },
+        { lines: [`${script}: ${st ? `mode ${st.mode.toString(8)}` : 'no such file'}`], facts: { script, exists: st !== null } },
+      )
+    const schedule = await scheduleOf(sb, service, script)
+    lines.push(`schedule: ${schedule ?? '(none found in /etc/crontab, /etc/cron.d, /etc/cron.daily, crontab -l)'}`)
+
+    const run = async (label: string): Promise<number> => {
+      const r = await sb.exec(service, [script], { timeoutMs: 30_000 })
+      lines.push(`$ ${script}   (${label}) → exit ${r.exitCode}`, ...`${r.stdout}${r.stderr}`.trim().split('\n').filter(Boolean).slice(-4).map((l) => `  ${l}`))
+      return r.exitCode
+    }
+
+    // 1. The real certificate, far from expiry: no alert expected.
+    let before = await listMaildir(sb, service, maildir)
+    await run('certificate as deployed')
+    const quietBreach = await newMessages(sb, service, maildir, before, 4000, ctx.signal)
+    for (const f of quietBreach) lines.push(`new message (not expected): ${f}`, ...(await headersOf(sb, service, maildir, f)))
+
+    // 2. A certificate that expires in 5 days at the same path, then the original back, whatever happens.
+    const savedCert = await save(sb, service, certPath)
+    const savedKey = await save(sb, service, keyPath)
+    let alerts: string[] = []
+    try {
+      const tag = randomBytes(4).toString('hex')
+      const mk = await sb.exec(service, [
+        'sh',
+        '-c',
+        'set -e; d=$(mktemp -d); openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 5 ' +
+          '-subj "/CN=mail.domaine.tld/O=smtp-tls-lab expiry test $3" -addext "subjectAltName=DNS:mail.domaine.tld" ' +
+          '-keyout "$d/k" -out "$d/c" 2>/dev/null; cp "$d/c" "$1"; cp "$d/k" "$2"; chmod 644 "$1"; chown root:Debian-exim "$2"; chmod 640 "$2"; rm -rf "$d"; ' +
+          'openssl x509 -in "$1" -noout -enddate',
+        'sh',
+        certPath,
+        keyPath,
+        tag,
+      ])
+      if (mk.exitCode !== 0)
+        return verdict.inconclusive('bug', { fr: 'Impossible de fabriquer le certificat de test.', en: 'Could not make the test certificate.' }, { lines: [...lines, mk.stderr.trim()] })
+      lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
+      before = await listMaildir(sb, service, maildir)
+      await run('certificate expiring in 5 days')
+      alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
+      for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))
+    } finally {
+      await restore(sb, service, savedCert)
+      await restore(sb, service, savedKey)
+      lines.push(`restored ${certPath} and ${keyPath}`)
+    }
+    const facts = { script, certPath, maildir, alerts: alerts.length, falseAlarms: quietBreach.length, scheduled: schedule !== null }
+    if (!alerts.length)
+      return verdict.fail(
+        {
+          fr: `Avec un certificat qui expire dans 5 jours, ${script} n’a envoyé aucune alerte à postmaster@domaine.tld en ${Math.round(waitMs / 1000)} s.`,
+          en: `With a certificate expiring in 5 days, ${script} sent no alert to postmaster@domaine.tld within ${Math.round(waitMs / 1000)} s.`,
+        },
+        { lines, facts },
+      )
+    if (quietBreach.length)
+      return verdict.fail(
+        {
+          fr: `${script} envoie une alerte même quand le certificat est loin de l’expiration : le seuil de 20 jours n’est pas appliqué.`,
+          en: `${script} sends an alert even when the certificate is far from expiry: the 20-day threshold is not applied.`,
+        },
+        { lines, facts },
+      )
+    if (requireSchedule && !schedule)
+      return verdict.fail(
+        {
+          fr: `${script} alerte correctement, mais rien ne le lance chaque jour (cron) : la surveillance n’est pas active.`,
+          en: `${script} alerts correctly, but nothing runs it daily (cron): monitoring is not active.`,
+        },
+        { lines, facts },
+      )
+    return verdict.pass(
+      {
+        fr: `${script} reste muet pour le vrai certificat et alerte postmaster@domaine.tld pour un certificat à 5 jours de l’expiration${schedule ? ' ; il est planifié' : ''}.`,
+        en: `${script} stays quiet for the real certificate and alerts postmaster@domaine.tld for a certificate 5 days from expiry${schedule ? '; it is scheduled' : ''}.`,
+      },
+      { lines, facts },
+    )
+  },
+})

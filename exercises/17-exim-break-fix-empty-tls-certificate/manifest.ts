@@ -1,0 +1,37 @@
+// Break-fix of the Exim module, troubleshooting row "tls_certificate = \ (vide)": the SNI expression falls back on a missing file.
+import { defineExercise } from '../define.ts'
+import { HESTIA_SSL, wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
+
+export default defineExercise({
+  id: 'exim-break-fix-empty-tls-certificate',
+  lab: 'exim',
+  title: { fr: 'Dépannage : le fallback de l’expression SNI n’existe pas', en: 'Troubleshooting: the SNI expression’s fallback does not exist' },
+  text: './text.fr.md',
+  setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
+  solution: './solve.sh',
+  submission: [`${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],
+  checks: [
+    // Symptom: no SNI (old MTAs) or a name without its own file → the handshake dies; the grader cannot even see a certificate.
+    { id: 'cert.trusted', key: 'cert.trusted.no-sni', target: { service: 'mail', port: 465, servername: '' } },
+    { id: 'cert.sni.selects', target: { service: 'mail', port: 587 }, params: { names: { 'webmail.domaine.tld': 'webmail.domaine.tld', 'mail.domaine.tld': 'mail.domaine.tld' } } },
+    { id: 'file.cert.fullchain', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.crt` } },
+    { id: 'file.key.matches-cert', target: { service: 'mail' }, params: { certPath: `${HESTIA_SSL}/certificate.crt`, keyPath: `${HESTIA_SSL}/certificate.key` } },
+    { id: 'file.key.permissions', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.key`, mode: 0o640, owner: 'root:Debian-exim' } },
+  ],
+  // The handshake failures are `inconclusive` for the grader (it never sees a certificate); the files tell the story.
+  startFails: ['file.cert.fullchain', 'file.key.matches-cert', 'file.key.permissions'],
+  hints: [
+    {
+      fr: 'Sans SNI : `openssl s_client -connect mail.domaine.tld:465 </dev/null` (toolbox). Avec : ajoutez `-servername mail.domaine.tld`. Comparez.',
+      en: 'Without SNI: `openssl s_client -connect mail.domaine.tld:465 </dev/null` (toolbox). With it: add `-servername mail.domaine.tld`. Compare.',
+    },
+    {
+      fr: '`grep "TLS error" /var/log/exim4/mainlog | tail` donne le nom du fichier qu’Exim n’a pas pu lire.',
+      en: '`grep "TLS error" /var/log/exim4/mainlog | tail` names the file Exim could not read.',
+    },
+    {
+      fr: 'Le correctif du tableau : « Déployer mail.<domaine>.crt ou fallback certificate.crt ». Ici, c’est le fallback qui manque : le wildcard est dans `~/.acme.sh/domaine.tld_ecc/`.',
+      en: 'The table’s fix: "deploy mail.<domain>.crt or the fallback certificate.crt". Here the fallback is missing: the wildcard is in `~/.acme.sh/domaine.tld_ecc/`.',
+    },
+  ],
+})

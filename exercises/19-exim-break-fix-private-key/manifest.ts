@@ -1,0 +1,43 @@
+// Break-fix of the Exim module, troubleshooting row "Cannot load private key": key permissions and key format.
+import { defineExercise } from '../define.ts'
+import { HESTIA_MAIL, HESTIA_SSL, onPorts, wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
+
+const KEY_RULE = { mode: 0o640, owner: 'root:Debian-exim' }
+
+export default defineExercise({
+  id: 'exim-break-fix-private-key',
+  lab: 'exim',
+  title: { fr: 'Dépannage : « Cannot load private key »', en: 'Troubleshooting: "Cannot load private key"' },
+  text: './text.fr.md',
+  setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
+  solution: './solve.sh',
+  submission: [`${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`],
+  checks: [
+    ...onPorts('cert.trusted', {}, [587, 465]),
+    { id: 'cert.trusted', key: 'cert.trusted.no-sni', target: { service: 'mail', port: 465, servername: '' } },
+    { id: 'file.key.permissions', key: 'file.key.permissions.sni', target: { service: 'mail' }, params: { path: `${HESTIA_MAIL}/mail.domaine.tld.key`, ...KEY_RULE } },
+    { id: 'file.key.permissions', key: 'file.key.permissions.fallback', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.key`, ...KEY_RULE } },
+    {
+      id: 'file.key.matches-cert',
+      key: 'file.key.matches-cert.fallback',
+      target: { service: 'mail' },
+      params: { certPath: `${HESTIA_SSL}/certificate.crt`, keyPath: `${HESTIA_SSL}/certificate.key` },
+    },
+  ],
+  // With an unreadable key the handshake dies: the grader sees no certificate (inconclusive); the files show why.
+  startFails: ['file.key.permissions.sni', 'file.key.matches-cert.fallback'],
+  hints: [
+    {
+      fr: '`grep "TLS error" /var/log/exim4/mainlog | tail -5` : avec GnuTLS, une clé illisible ne donne pas toujours le message du support ; notez le fichier et l’erreur.',
+      en: '`grep "TLS error" /var/log/exim4/mainlog | tail -5`: with GnuTLS an unreadable key does not always give the course’s message; note the file and the error.',
+    },
+    {
+      fr: 'Essayez de lire la clé comme Exim : `su -s /bin/sh Debian-exim -c "head -1 /usr/local/hestia/ssl/mail/mail.domaine.tld.key"`.',
+      en: 'Try to read the key as Exim does: `su -s /bin/sh Debian-exim -c "head -1 /usr/local/hestia/ssl/mail/mail.domaine.tld.key"`.',
+    },
+    {
+      fr: '« Vérifier BEGIN PRIVATE KEY » : `head -1 /usr/local/hestia/ssl/certificate.key`. Un fichier .key qui commence par BEGIN CERTIFICATE n’est pas une clé.',
+      en: '"Check BEGIN PRIVATE KEY": `head -1 /usr/local/hestia/ssl/certificate.key`. A .key file starting with BEGIN CERTIFICATE is not a key.',
+    },
+  ],
+})
