@@ -1,5 +1,6 @@
 // Benchmark of the sandbox engine: time from `up` to all healthy, `down` time and memory of one whole sandbox,
 // against the targets (up ≤ 5 s, ≤ 150 MB) and a floor measured in the same run (one bare container start).
+import { availableParallelism, loadavg } from 'node:os'
 import Docker from 'dockerode'
 import { BASE_IMAGE, connectDocker, imageExists } from '../sandbox/docker.ts'
 import { type DockerSandbox, LABS, downSandbox, upLab, validateLab } from '../sandbox/engine.ts'
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   const floor: number[] = []
   for (let i = 0; i < runs; i++) floor.push(await bareContainer(docker))
   const floorMs = median(floor)
+  console.log(`load average before: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs`)
   console.log(`reference: docker run --rm ${BASE_IMAGE} true (create+start+wait+remove), median of ${runs}: ${ms(floorMs)}`)
 
   let failed = false
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     const mem: number[] = []
     const rssAll: number[] = []
     let per: Record<string, number> = {}
+    const healthyAt: Record<string, number[]> = {}
     let count = 0
     for (let i = 0; i < runs; i++) {
       const session = `bench-${process.pid}-${lab}`.slice(0, 31)
@@ -92,6 +95,7 @@ async function main(): Promise<void> {
       const h = await upLab({ lab, session })
       up.push(performance.now() - t0)
       count = h.services.length
+      for (const s of h.services) (healthyAt[s.name] ??= []).push(s.healthyAfterMs ?? NaN)
       // Memory once the servers settle after start (startup bursts are not what a sandbox costs while used).
       await sleep(settleMs)
       const m = await sandboxMemory(docker, h)
@@ -109,10 +113,12 @@ async function main(): Promise<void> {
     failed ||= !okUp || !okMem
     console.log(`\nlab ${lab} (${count} containers), ${runs} runs`)
     console.log(`  up → all healthy: median ${ms(upMed)} [${up.map(ms).join(', ')}]  target ≤ ${ms(TARGET_UP_MS)} ${okUp ? 'OK' : 'MISSED'}  ratio to reference ${(upMed / floorMs).toFixed(1)}×`)
+    console.log(`  healthy after (median): ${Object.entries(healthyAt).map(([k, v]) => `${k} ${ms(median(v))}`).join(', ')}`)
     console.log(`  down:             median ${ms(median(down))} [${down.map(ms).join(', ')}]  ratio to reference ${(median(down) / floorMs).toFixed(1)}×`)
     console.log(`  memory (usage − page cache, sum of containers): median ${memMed.toFixed(1)} MB  target ≤ ${TARGET_MEM_MB} MB ${okMem ? 'OK' : 'MISSED'}  (rss ${mb(median(rssAll)).toFixed(1)} MB)`)
     console.log(`  per service: ${Object.entries(per).sort().map(([k, v]) => `${k} ${mb(v).toFixed(1)} MB`).join(', ')}`)
   }
+  console.log(`\nload average after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
   process.exitCode = failed ? 1 : 0
 }
 

@@ -520,7 +520,7 @@ async function waitHealthy(handle: DockerSandbox, timeoutMs: number, t0: number)
     handle.services.map(async (s) => {
       const cmd = handle.healthCommand(s.name)
       let last = s
-      for (let delay = 50; ; delay = Math.min(delay * 1.5, 500)) {
+      for (let delay = 50; ; delay = Math.min(delay * 1.5, 300)) {
         last = await probeHealth(docker, { ...s, state: 'running' }, cmd)
         // 126/127: the health command is missing from the image, which waiting will not fix.
         if (last.healthy) return { ...last, healthyAfterMs: Date.now() - t0 }

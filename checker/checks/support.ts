@@ -67,6 +67,16 @@ export function notApplicable(summary: Localized): Verdict {
   return { status: 'skip', reason: 'not-applicable', summary, evidence: { lines: [] } }
 }
 
+/** The mail domain under test: params.domain, target.domain, else the server name minus its first label. */
+export function mailDomain(ctx: CheckContext): string {
+  const p = ctx.params['domain']
+  if (typeof p === 'string' && p) return p
+  if (ctx.target.domain) return ctx.target.domain
+  const name = ctx.target.servername || ctx.target.host
+  const labels = name.split('.')
+  return /^[\d.]+$/.test(name) || labels.length < 3 ? name : labels.slice(1).join('.')
+}
+
 export function lastLine(r: { raw: readonly string[] }): string {
   return r.raw.at(-1) ?? ''
 }

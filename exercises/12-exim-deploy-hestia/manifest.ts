@@ -18,8 +18,8 @@ export default defineExercise({
     ...onPorts('cert.trusted'),
     ...onPorts('cert.chain.complete'),
     ...onPorts('cert.name.matches'),
-    // Without SNI Exim falls back to certificate.crt: the panel's self-signed one must be gone too.
-    { id: 'cert.trusted', key: 'cert.trusted.no-sni', target: { service: 'mail', port: 465, servername: '' } },
+    // A name without its own file gets certificate.crt, as a client sending no SNI does: the self-signed one must go too.
+    { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },
     { id: 'file.cert.fullchain', key: 'file.cert.fullchain.sni', target: { service: 'mail' }, params: { path: CRT } },
     { id: 'file.cert.fullchain', key: 'file.cert.fullchain.fallback', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.crt` } },
     { id: 'file.key.permissions', key: 'file.key.permissions.sni', target: { service: 'mail' }, params: { path: KEY, ...KEY_RULE } },
@@ -38,7 +38,7 @@ export default defineExercise({
     'cert.trusted.25',
     'cert.trusted.587',
     'cert.trusted.465',
-    'cert.trusted.no-sni',
+    'cert.trusted.fallback',
     'file.cert.fullchain.sni',
     'file.cert.fullchain.fallback',
     'file.key.permissions.sni',

@@ -12,7 +12,7 @@ export default defineExercise({
   submission: [`${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],
   checks: [
     // Symptom: no SNI (old MTAs) or a name without its own file → the handshake dies; the grader cannot even see a certificate.
-    { id: 'cert.trusted', key: 'cert.trusted.no-sni', target: { service: 'mail', port: 465, servername: '' } },
+    { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },
     { id: 'cert.sni.selects', target: { service: 'mail', port: 587 }, params: { names: { 'webmail.domaine.tld': 'webmail.domaine.tld', 'mail.domaine.tld': 'mail.domaine.tld' } } },
     { id: 'file.cert.fullchain', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.crt` } },
     { id: 'file.key.matches-cert', target: { service: 'mail' }, params: { certPath: `${HESTIA_SSL}/certificate.crt`, keyPath: `${HESTIA_SSL}/certificate.key` } },

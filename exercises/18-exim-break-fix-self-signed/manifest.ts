@@ -12,7 +12,7 @@ export default defineExercise({
   submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],
   checks: [
     ...onPorts('cert.trusted'),
-    { id: 'cert.trusted', key: 'cert.trusted.no-sni', target: { service: 'mail', port: 465, servername: '' } },
+    { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },
     { id: 'file.cert.fullchain', target: { service: 'mail' }, params: { path: `${HESTIA_MAIL}/mail.domaine.tld.crt` } },
     { id: 'file.key.permissions', target: { service: 'mail' }, params: { path: `${HESTIA_MAIL}/mail.domaine.tld.key`, mode: 0o640, owner: 'root:Debian-exim' } },
   ],

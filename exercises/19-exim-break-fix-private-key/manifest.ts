@@ -14,7 +14,7 @@ export default defineExercise({
   submission: [`${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`],
   checks: [
     ...onPorts('cert.trusted', {}, [587, 465]),
-    { id: 'cert.trusted', key: 'cert.trusted.no-sni', target: { service: 'mail', port: 465, servername: '' } },
+    { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },
     { id: 'file.key.permissions', key: 'file.key.permissions.sni', target: { service: 'mail' }, params: { path: `${HESTIA_MAIL}/mail.domaine.tld.key`, ...KEY_RULE } },
     { id: 'file.key.permissions', key: 'file.key.permissions.fallback', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.key`, ...KEY_RULE } },
     {

@@ -1,6 +1,6 @@
 // The whole course as its users meet it: `start` with a real sandbox, both decks in Chromium (live terminal, check
 // panels on the Postfix then the Exim lab), and submissions graded by `grade` shown on the instructor page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -253,6 +253,14 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     for (const dir of [dataDir, profileDir, classDir, classDir && `${classDir}-grades`]) if (dir) rmSync(dir, { recursive: true, force: true })
   }, 10 * MINUTE)
 
+  afterEach(async (ctx) => {
+    // What the page showed when a step failed: the first thing to look at.
+    if (ctx.task.result?.state === 'fail' && context) {
+      const slug = ctx.task.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60)
+      await shot(`failed-${slug}`).catch(() => undefined)
+    }
+  })
+
   it('start brings the postfix sandbox up and lists both decks with the learner token', async () => {
     expect(started.sandbox).toBe(true)
     expect(started.session).toBe(session)
@@ -292,6 +300,15 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     await shot('postfix-check-panel')
   }, 15 * MINUTE)
 
+  it('on the certbot slide Vérifier shows a row for each of the four checks of postfix-obtain-certificate, the same check run on toolbox and on mail told apart', async () => {
+    const slide = findSlide(POSTFIX_DECK, '<LabTerminal lab="postfix" service="toolbox"', '<CheckPanel exercise="postfix-obtain-certificate"')
+    const checks = await exerciseChecks('postfix-obtain-certificate')
+    expect(new Set(checks.map((c) => c.id)).size, 'checks sharing an id').toBeLessThan(checks.length)
+    const { run } = await verify(POSTFIX_DECK, slide)
+    await expectRunMatchesStore('postfix-obtain-certificate', run)
+    await shot('postfix-certbot-check-panel')
+  }, 15 * MINUTE)
+
   it('the Exim deck offers to replace the running Postfix lab, and Démarrer brings the exim lab up', async () => {
     const root = await openSlide(EXIM_DECK, findSlide(EXIM_DECK, '<LabStatus lab="exim"'))
     const head = root.locator('.lab-status__head')
@@ -309,12 +326,14 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
 
   it('on the Exim AUTH/TLS slide the mail terminal runs Exim and Vérifier shows a row for every check of exim-auth-tls-policy', async () => {
     const slide = findSlide(EXIM_DECK, '<LabTerminal lab="exim" service="mail"', `<CheckPanel exercise="${EXIM_EXERCISE}"`)
-    const catalog = await api<{ id: string; lab: string }[]>('/api/exercises')
-    expect(catalog.filter((e) => e.lab === 'exim').map((e) => e.id), 'exim exercises served by the lab server').toContain(EXIM_EXERCISE)
     const truth = (await dockerExec(`stl-${session}-mail`, ['exim', '-bV'])).split('\n')[0]!.trim()
     expect(truth).toMatch(/^Exim version 4\.\d+/)
     const root = await openSlide(EXIM_DECK, slide)
     await runInTerminal(root, 'exim -bV | head -n1', squash(truth))
+    expect(squash(await root.locator('.lab-terminal__status').innerText())).toBe('mail · Connecté')
+    await shot('exim-terminal')
+    const catalog = await api<{ id: string; lab: string }[]>('/api/exercises')
+    expect(catalog.filter((e) => e.lab === 'exim').map((e) => e.id), 'exim exercises served by the lab server').toContain(EXIM_EXERCISE)
     const { run } = await verify(EXIM_DECK, slide)
     await expectRunMatchesStore(EXIM_EXERCISE, run)
     await shot('exim-check-panel')
@@ -330,6 +349,7 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     await goto(`${started.origin}/instructor?token=${started.token}`)
     const rows = page.locator('#class-table tbody tr')
     await expect.poll(() => rows.count(), { timeout: MINUTE }).toBe(2)
+    await shot('instructor')
     const cells = (await rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')))).sort()
     const [alice, bob] = cells
     expect(alice!.slice(0, 4)).toEqual(['alice', POSTFIX_EXERCISE, batch, 'graded'])
@@ -342,7 +362,7 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     await expect.poll(() => page.locator('#drilldown').isVisible()).toBe(true)
     expect(await page.locator('#drilldown-title').innerText()).toContain(`alice — ${POSTFIX_EXERCISE}`)
     expect(await page.locator('#drilldown-body h3').count()).toBeGreaterThanOrEqual(checks.length)
-    await shot('instructor', { fullPage: true })
+    await shot('instructor-drilldown', { fullPage: true })
 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: MINUTE }), page.locator('#csv-export').click()])
     expect(download.suggestedFilename()).toMatch(/\.csv$/)

@@ -1,17 +1,10 @@
 // smtp.etrn.rejected: strangers must not be able to make the server flush its queue with ETRN.
 import { defineCheck, verdict } from '../../define.ts'
 import { smtpCommands } from '../../probes/smtp.ts'
-import { guard, L, lastLine, ownEndpoint } from '../support.ts'
-import type { CheckContext } from '../../types.ts'
+import { guard, L, lastLine, mailDomain, ownEndpoint } from '../support.ts'
 
-function etrnDomain(ctx: CheckContext): string {
-  const p = ctx.params['domain']
-  if (typeof p === 'string' && p) return p
-  if (ctx.target.domain) return ctx.target.domain
-  const name = ctx.target.servername ?? ctx.target.host
-  const labels = name.split('.')
-  return /^[\d.]+$/.test(name) || labels.length < 3 ? name : labels.slice(1).join('.')
-}
+/** Words of a policy refusal (Exim: "458 Administrative prohibition"), as opposed to "this domain is not queued here". */
+const POLICY = /prohibit|denied|reject|not (allowed|permitted)|access/i
 
 export default defineCheck({
   id: 'smtp.etrn.rejected',
@@ -27,13 +20,13 @@ export default defineCheck({
   appliesTo: ['remote', 'sandbox'],
   async run(ctx) {
     return guard(L('la commande ETRN', 'the ETRN command'), async () => {
-      const domain = etrnDomain(ctx)
+      const domain = mailDomain(ctx)
       const r = await smtpCommands(ownEndpoint(ctx), [`ETRN ${domain}`], { tls: true })
       const reply = r.replies[0]!.reply
       const evidence = { lines: r.transcript, facts: { code: reply.code, advertised: r.ehlo.extensions.has('ETRN') } }
       if (reply.code >= 200 && reply.code < 300)
         return verdict.fail(L(`Votre serveur accepte ETRN de n’importe qui (« ${lastLine(reply)} »).`, `Your server accepts ETRN from anyone ("${lastLine(reply)}").`), evidence)
-      if (reply.code >= 400 && reply.code < 500)
+      if (reply.code >= 400 && reply.code < 500 && !POLICY.test(reply.lines.join(' ')))
         return verdict.warn(
           L(
             `ETRN est traité mais ce domaine n’a pas été mis en file (« ${lastLine(reply)} ») : refusez la commande elle-même.`,

@@ -91,7 +91,7 @@ describe('smtp.vrfy.disabled', () => {
     expect((await runCheck('smtp.vrfy.disabled', await serve())).status).toBe('pass')
   })
   it('VRFY confirming postmaster with 252 but rejecting a made-up user (Postfix default) fails', async () => {
-    const r = await runCheck('smtp.vrfy.disabled', await serve({ reply: (v, a) => (v === 'VRFY' ? (a === 'postmaster' ? '252 2.0.0 postmaster' : '550 5.1.1 <x>: Recipient address rejected: User unknown') : undefined) }))
+    const r = await runCheck('smtp.vrfy.disabled', await serve({ reply: (v, a) => (v === 'VRFY' ? (a.startsWith('postmaster@') ? '252 2.0.0 postmaster' : '550 5.1.1 <x>: Recipient address rejected: User unknown') : undefined) }))
     expect(r.status).toBe('fail')
   })
   it('VRFY answering 250 fails', async () => {
@@ -105,6 +105,9 @@ describe('smtp.etrn.rejected', () => {
   })
   it('ETRN answered 250 Queuing started fails', async () => {
     expect((await runCheck('smtp.etrn.rejected', await serve({ reply: (v) => (v === 'ETRN' ? '250 Queuing started' : undefined) }))).status).toBe('fail')
+  })
+  it('ETRN refused by policy with a 4xx (Exim without acl_smtp_etrn: 458 Administrative prohibition) passes', async () => {
+    expect((await runCheck('smtp.etrn.rejected', await serve({ reply: (v) => (v === 'ETRN' ? '458 Administrative prohibition' : undefined) }))).status).toBe('pass')
   })
   it('ETRN processed but not queued (459) warns', async () => {
     expect((await runCheck('smtp.etrn.rejected', await serve({ reply: (v) => (v === 'ETRN' ? '459 4.3.0 <domaine.tld>: service unavailable' : undefined) }))).status).toBe('warn')

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { defineCheck, verdict } from '../../define.ts'
 import { smtpCommands } from '../../probes/smtp.ts'
-import { guard, L, lastLine, ownEndpoint } from '../support.ts'
+import { guard, L, lastLine, mailDomain, ownEndpoint } from '../support.ts'
 
 export default defineCheck({
   id: 'smtp.vrfy.disabled',
@@ -18,8 +18,10 @@ export default defineCheck({
   appliesTo: ['remote', 'sandbox'],
   async run(ctx) {
     return guard(L('la commande VRFY', 'the VRFY command'), async () => {
-      const nobody = `nobody-${randomBytes(4).toString('hex')}`
-      const r = await smtpCommands(ownEndpoint(ctx), ['VRFY postmaster', `VRFY ${nobody}`], { tls: true })
+      // Both addresses qualified alike, so only their existence differs (Exim rejects unqualified ones as syntax).
+      const domain = mailDomain(ctx)
+      const nobody = `nobody-${randomBytes(4).toString('hex')}@${domain}`
+      const r = await smtpCommands(ownEndpoint(ctx), [`VRFY postmaster@${domain}`, `VRFY ${nobody}`], { tls: true })
       const [known, unknown] = [r.replies[0]!.reply, r.replies[1]!.reply]
       const evidence = { lines: r.transcript, facts: { postmaster: known.code, unknownUser: unknown.code } }
       if (known.code === 250 || known.code === 251)

@@ -96,3 +96,33 @@ describe('tls.implicit', () => {
     expect(r).toMatchObject({ status: 'inconclusive', reason: 'refused' })
   })
 })
+
+describe('tls.version.ssl3.rejected against a server that still speaks SSL 3.0', () => {
+  // No OpenSSL 3 server can offer SSLv3 any more, so this server answers the ClientHello by hand.
+  it('fails, naming the suite the server chose', async () => {
+    const { rawServer } = await import('../../test-support/smtp-servers.ts')
+    const s = await rawServer((sock) => {
+      sock.write('220 old.test ESMTP\r\n')
+      let tlsMode = false
+      sock.on('data', (d: Buffer) => {
+        if (tlsMode) {
+          const v = d.readUInt16BE(9) // client_version of the ClientHello
+          const body = Buffer.concat([Buffer.from([v >> 8, v & 0xff]), Buffer.alloc(32, 1), Buffer.from([0, 0x00, 0x0a, 0])])
+          const hs = Buffer.concat([Buffer.from([2, 0, 0, body.length]), body])
+          sock.end(Buffer.concat([Buffer.from([22, v >> 8, v & 0xff, 0, hs.length]), hs]))
+          return
+        }
+        const line = d.toString().toUpperCase()
+        if (line.startsWith('EHLO')) sock.write('250-old.test\r\n250 STARTTLS\r\n')
+        else if (line.startsWith('STARTTLS')) {
+          tlsMode = true
+          sock.write('220 go ahead\r\n')
+        } else if (line.startsWith('QUIT')) sock.end('221 bye\r\n')
+      })
+    })
+    servers.push(s)
+    const r = await runCheck('tls.version.ssl3.rejected', { host: s.host, port: s.port, mode: 'starttls', timeouts: FAST })
+    expect(r.status).toBe('fail')
+    expect(r.summary.en).toContain('SSL 3.0 (suite chosen: TLS_RSA_WITH_3DES_EDE_CBC_SHA)')
+  })
+})

@@ -124,10 +124,10 @@ export default defineCheck({
     const quietBreach = await newMessages(sb, service, maildir, before, 4000, ctx.signal)
     for (const f of quietBreach) lines.push(`new message (not expected): ${f}`, ...(await headersOf(sb, service, maildir, f)))
 
-    // 2. A certificate that expires in 5 days at the same path, then the original back, whatever happens.
+    // 2. A certificate that expires in 5 days at the same path, only while the script runs: other checks of the same
+    // grading may be probing the live certificate, so the original goes back before waiting for the mail.
     const savedCert = await save(sb, service, certPath)
     const savedKey = await save(sb, service, keyPath)
-    let alerts: string[] = []
     try {
       const tag = randomBytes(4).toString('hex')
       const mk = await sb.exec(service, [
@@ -147,13 +147,13 @@ export default defineCheck({
       lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
       before = await listMaildir(sb, service, maildir)
       await run('certificate expiring in 5 days')
-      alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
-      for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))
     } finally {
       await restore(sb, service, savedCert)
       await restore(sb, service, savedKey)
       lines.push(`restored ${certPath} and ${keyPath}`)
     }
+    const alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
+    for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))
     const facts = { script, certPath, maildir, alerts: alerts.length, falseAlarms: quietBreach.length, scheduled: schedule !== null }
     if (!alerts.length)
       return verdict.fail(

@@ -16,6 +16,8 @@ if [ ! -s $ssl/certificate.crt ] || [ ! -s $ssl/certificate.key ]; then
   chown root:mail $ssl/certificate.crt $ssl/certificate.key
   chmod 660 $ssl/certificate.crt $ssl/certificate.key
 fi
+# Non-fatal: the mail service must come up even if the ACME client setup cannot.
+/usr/local/bin/lab-acme-client || echo 'lab-acme-client failed: certbot will lack lab credentials' >&2
 /etc/init.d/dovecot start
 /etc/init.d/exim4 start
 exec sleep infinity

@@ -10,23 +10,5 @@ LAB_TSIG_NAME=${LAB_TSIG_NAME:-lab-update}
 mkdir -p /etc/lab
 printf 'LAB_SESSION=%s\nLAB_LAB=%s\nLAB_SUBNET=%s\nLAB_DNS_IP=%s\nLAB_ACME_IP=%s\nLAB_TSIG_NAME=%s\nACME_DIRECTORY=https://acme.lab.test:14000/dir\n' \
   "${LAB_SESSION:-}" "${LAB_LAB:-}" "$LAB_SUBNET" "$LAB_DNS_IP" "$LAB_ACME_IP" "$LAB_TSIG_NAME" > /etc/lab/env
-umask 077
-cat > /etc/lab/rfc2136.ini <<I
-# certbot --dns-rfc2136 credentials for the lab DNS (authoritative server, port 5353)
-dns_rfc2136_server = $LAB_DNS_IP
-dns_rfc2136_port = 5353
-dns_rfc2136_name = $LAB_TSIG_NAME
-dns_rfc2136_secret = $LAB_TSIG_SECRET
-dns_rfc2136_algorithm = HMAC-SHA256
-I
-cat > /etc/lab/tsig.key <<K
-key "$LAB_TSIG_NAME" {
-	algorithm hmac-sha256;
-	secret "$LAB_TSIG_SECRET";
-};
-K
-umask 022
-rm -f /etc/lab/ca-installed
-# Background: the acme container may start at the same moment; health waits for /etc/lab/ca-installed.
-/usr/local/bin/lab-fetch-cas > /var/log/lab-fetch-cas.log 2>&1 &
+/usr/local/bin/lab-acme-client
 exec sleep infinity

@@ -1,6 +1,7 @@
 // The command extractor reads guide 000's flattened text into the 49 command blocks and 6 inline mentions a reader meets.
 import { describe, expect, it } from 'vitest'
 import { extractCommands, loadDocumentCommands } from './commands.ts'
+import { commandTable, installCertEmulation, labCommand } from './commands-table.ts'
 
 const { commands } = loadDocumentCommands()
 const byId = new Map(commands.map((c) => [c.id, c]))
@@ -73,5 +74,53 @@ describe('the commands of guide 000 (acme.sh + HestiaCP + Exim4)', () => {
       [2, false],
       [7, true],
     ])
+  })
+})
+
+describe('the lab table of guide 000’s commands', () => {
+  const table = commandTable(commands)
+
+  it('has exactly one row per command, each run as written, substituted for a stated reason, or covered by a block', () => {
+    expect([...table.keys()].sort()).toEqual(commands.map((c) => c.id).sort())
+    for (const doc of commands) {
+      const e = table.get(doc.id)!
+      const ways = [e.asWritten === true, e.substitution !== undefined, e.coveredBy !== undefined].filter(Boolean).length
+      expect(ways, `${doc.id} must be exactly one of asWritten, substitution, coveredBy`).toBe(1)
+      if (e.substitution) {
+        expect(e.substitution.command.trim(), doc.id).not.toBe('')
+        expect(e.substitution.why.fr.length, doc.id).toBeGreaterThan(40)
+        expect(e.substitution.why.en.length, doc.id).toBeGreaterThan(40)
+      }
+      if (e.coveredBy) {
+        expect(doc.inline, `${doc.id}: only inline mentions may be covered by another block`).toBe(true)
+        expect(table.get(e.coveredBy)?.coveredBy, doc.id).toBeUndefined()
+      } else expect(labCommand(doc, e), doc.id).not.toBeNull()
+      // Commented commands and SMTP lines cannot run "as written" in a shell: they need a stated substitution.
+      if (doc.commented || doc.kind === 'smtp' || doc.kind === 'listing') expect(e.asWritten, doc.id).toBeUndefined()
+      if (e.asWritten && doc.kind !== 'shell') expect(e.writeTo, `${doc.id}: a ${doc.kind} block runs by being written`).toBeDefined()
+      if (e.documentError) {
+        expect(e.evidence?.length ?? 0, doc.id).toBeGreaterThan(5)
+        expect(e.finding?.fr && e.finding.en, doc.id).toBeTruthy()
+      }
+    }
+  })
+
+  it('runs acme.sh --install-cert by hand from the guide’s own --reloadcmd text', () => {
+    const script = installCertEmulation(byId.get('L321')!.text)
+    expect(script).toContain('RELOADCMD="systemctl reload exim4"')
+    expect(script).toContain('cat /root/.acme.sh/domaine.tld_ecc/fullchain.cer > /usr/local/hestia/ssl/mail/mail.domaine.tld.crt')
+    expect(script).toContain('cat /root/.acme.sh/domaine.tld_ecc/domaine.tld.key > /usr/local/hestia/ssl/mail/mail.domaine.tld.key')
+    const multi = installCertEmulation(byId.get('L126')!.text)
+    expect(multi).toContain('RELOADCMD="chown root:Debian-exim /usr/local/hestia/ssl/mail/mail.domaine.tld.key; \\\nchmod 640')
+  })
+
+  it('counts 23 blocks run as written, 26 substituted (and the inline acme.sh --cron), and 12 document errors, one known only from acme.sh’s source', () => {
+    const rows = commands.map((c) => [c, table.get(c.id)!] as const)
+    const blocks = rows.filter(([c]) => !c.inline)
+    expect(blocks.filter(([, e]) => e.asWritten).length).toBe(23)
+    expect(blocks.filter(([, e]) => e.substitution).length).toBe(26)
+    expect(rows.filter(([c, e]) => c.inline && !e.coveredBy).map(([c]) => c.id)).toEqual(['L223'])
+    expect(rows.filter(([, e]) => e.documentError).map(([c]) => c.id)).toEqual(['L64', 'L172', 'L182', 'L204', 'L208', 'L237', 'L253', 'L286', 'L319', 'L325', 'L337', 'L349'])
+    expect(rows.filter(([, e]) => e.confirmedIn === 'source').map(([c]) => c.id)).toEqual(['L64'])
   })
 })

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# service: mail
+# Start state: a server "almost ready": certbot on the host holds the wildcard, someone copied cert.pem (leaf only)
+# and privkey.pem (600 root:root) by hand, the panel's self-signed fallback is still there, AUTH is offered in clear,
+# TLS 1.0/1.1 are accepted, and there is no deploy hook and no expiry monitoring.
+set -euo pipefail
+command -v certbot >/dev/null || { echo "this exercise needs certbot on the mail host (exim image)" >&2; exit 1; }
+update-ca-certificates >/dev/null 2>&1
+mkdir -p /etc/lab
+if [ ! -s /etc/lab/rfc2136.ini ]; then
+  umask 077
+  printf 'dns_rfc2136_server = %s\ndns_rfc2136_port = 5353\ndns_rfc2136_name = %s\ndns_rfc2136_secret = %s\ndns_rfc2136_algorithm = HMAC-SHA256\n' \
+    "${LAB_DNS_IP:?}" "${LAB_TSIG_NAME:-lab-update}" "${LAB_TSIG_SECRET:?}" > /etc/lab/rfc2136.ini
+  umask 022
+fi
+rm -f /etc/letsencrypt/renewal-hooks/deploy/* /usr/local/bin/deploy-mail-cert.sh /usr/local/bin/check-cert-expiry /etc/cron.d/check-cert-expiry
+certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
+  --server https://acme.lab.test:14000/dir \
+  --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini --dns-rfc2136-propagation-seconds 1 \
+  --key-type ecdsa --elliptic-curve secp256r1 \
+  --cert-name domaine.tld -d domaine.tld -d '*.domaine.tld' >/var/log/lab-certbot-setup.log 2>&1 \
+  || { cat /var/log/lab-certbot-setup.log >&2; exit 1; }
+cp /etc/letsencrypt/live/domaine.tld/cert.pem /usr/local/hestia/ssl/mail/mail.domaine.tld.crt
+cp /etc/letsencrypt/live/domaine.tld/privkey.pem /usr/local/hestia/ssl/mail/mail.domaine.tld.key
+chmod 600 /usr/local/hestia/ssl/mail/mail.domaine.tld.key
+systemctl reload exim4 >/dev/null
+# Exim re-executes itself on reload: wait for its listeners before anyone connects.
+sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done
+lab-listening 25 465 587
