@@ -8,6 +8,20 @@ import postfixSubmission587 from './04-postfix-submission-587/manifest.ts'
 import postfixHardening from './05-postfix-hardening/manifest.ts'
 import postfixOutboundPolicy from './06-postfix-outbound-policy/manifest.ts'
 import postfixMtaStsDane from './07-postfix-mta-sts-dane/manifest.ts'
+import eximIssueWildcardEcc from './11-exim-issue-wildcard-ecc/manifest.ts'
+import eximDeployHestia from './12-exim-deploy-hestia/manifest.ts'
+import eximSniMultiDomain from './13-exim-sni-multi-domain/manifest.ts'
+import eximAuthTlsPolicy from './14-exim-auth-tls-policy/manifest.ts'
+import eximRenewalHook from './15-exim-renewal-hook/manifest.ts'
+import eximExpiryMonitoring from './16-exim-expiry-monitoring/manifest.ts'
+import eximBreakFixEmptyTlsCertificate from './17-exim-break-fix-empty-tls-certificate/manifest.ts'
+import eximBreakFixSelfSigned from './18-exim-break-fix-self-signed/manifest.ts'
+import eximBreakFixPrivateKey from './19-exim-break-fix-private-key/manifest.ts'
+import eximBreakFixNoStarttls587 from './20-exim-break-fix-no-starttls-587/manifest.ts'
+import eximBreakFixAuthBeforeTls from './21-exim-break-fix-auth-before-tls/manifest.ts'
+import eximBreakFixVerify21 from './22-exim-break-fix-verify-21/manifest.ts'
+import eximBreakFixNewDomain from './23-exim-break-fix-new-domain/manifest.ts'
+import eximProductionChecklist from './24-exim-production-checklist/manifest.ts'
 
 /** Folder name → manifest; the folder must be `NN-<id>`. */
 export const MANIFESTS: ReadonlyArray<readonly [string, AnyExercise]> = [
@@ -18,6 +32,20 @@ export const MANIFESTS: ReadonlyArray<readonly [string, AnyExercise]> = [
   ['05-postfix-hardening', postfixHardening],
   ['06-postfix-outbound-policy', postfixOutboundPolicy],
   ['07-postfix-mta-sts-dane', postfixMtaStsDane],
+  ['11-exim-issue-wildcard-ecc', eximIssueWildcardEcc],
+  ['12-exim-deploy-hestia', eximDeployHestia],
+  ['13-exim-sni-multi-domain', eximSniMultiDomain],
+  ['14-exim-auth-tls-policy', eximAuthTlsPolicy],
+  ['15-exim-renewal-hook', eximRenewalHook],
+  ['16-exim-expiry-monitoring', eximExpiryMonitoring],
+  ['17-exim-break-fix-empty-tls-certificate', eximBreakFixEmptyTlsCertificate],
+  ['18-exim-break-fix-self-signed', eximBreakFixSelfSigned],
+  ['19-exim-break-fix-private-key', eximBreakFixPrivateKey],
+  ['20-exim-break-fix-no-starttls-587', eximBreakFixNoStarttls587],
+  ['21-exim-break-fix-auth-before-tls', eximBreakFixAuthBeforeTls],
+  ['22-exim-break-fix-verify-21', eximBreakFixVerify21],
+  ['23-exim-break-fix-new-domain', eximBreakFixNewDomain],
+  ['24-exim-production-checklist', eximProductionChecklist],
 ]
 
 function loadAll(): readonly Exercise[] {

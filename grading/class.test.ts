@@ -38,10 +38,10 @@ describe('listing a class folder', () => {
     expect((await listClass(dir)).entries.map((e) => e.learner)).toEqual(['alice', 'alice.zip'])
   })
 
-  it('names sandbox sessions after the batch so that a Ctrl-C sweep finds them, and runs cores + 1 at once by default', () => {
+  it('names sandbox sessions after the batch so that a Ctrl-C sweep finds them, and runs one per core by default', () => {
     expect(batchSession('b1a2b3c', 7)).toBe('b1a2b3c-007')
-    expect(defaultParallel(2)).toBe(3)
-    expect(defaultParallel(1)).toBe(2)
+    expect(defaultParallel(2)).toBe(2)
+    expect(defaultParallel(1)).toBe(1)
     expect(defaultParallel(64)).toBe(8)
   })
 })

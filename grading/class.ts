@@ -52,12 +52,12 @@ export async function listClass(dir: string): Promise<ClassListing> {
 }
 
 /**
- * Default number of sandboxes graded at once. A grading spends most of its time waiting (Pebble, DNS, daemons
- * starting, probe timeouts), so more sandboxes than cores keeps the CPUs busy; past cores + 1 on the measured
- * 2-core machine the throughput stopped growing while memory kept rising (see grading/README.md, bench/grading.ts).
+ * Default number of sandboxes graded at once: one per core. A grading waits a lot (Pebble, DNS, daemons starting),
+ * but its busy parts (certbot, openssl, a cipher enumeration of one handshake per suite) are CPU-bound; on the
+ * measured 2-core machine 2 sandboxes beat 3 and 4 (see grading/README.md and bench/grading.ts --sweep).
  */
 export function defaultParallel(cores = os.availableParallelism()): number {
-  return Math.max(1, Math.min(cores + 1, 8))
+  return Math.max(1, Math.min(cores, 8))
 }
 
 export type ClassEvent =

@@ -55,6 +55,10 @@ function pickExercise(id: string | undefined): Exercise {
   if (!id) throw new UserError(`--exercise is required; one of: ${exercises.map((e) => e.id).join(', ')}`)
   const ex = findExercise(id)
   if (!ex) throw new UserError(`unknown exercise "${id}"; list them with: smtp-tls-lab exercises`)
+  if (ex.manifest.submission.length === 0) {
+    const gradable = exercises.filter((e) => e.manifest.submission.length > 0).map((e) => e.id)
+    throw new UserError(`exercise ${id} declares no submission file: it is graded in the learner's own lab, not from a submission (gradable: ${gradable.join(', ')})`)
+  }
   return ex
 }
 
@@ -218,7 +222,7 @@ export function register(program: Command): void {
     .option('--submission <path>', 'a folder, .tar.gz or .zip holding the files the exercise declares')
     .option('--class <dir>', 'a folder with one subfolder or archive per learner')
     .option('--learner <name>', 'name recorded for --submission (default: the file or folder name)')
-    .option('--parallel <n>', 'sandboxes graded at once with --class (default: cores + 1, measured in bench/grading.ts)')
+    .option('--parallel <n>', 'sandboxes graded at once with --class (default: one per core, measured in bench/grading.ts)')
     .option('--out <dir>', 'where --class writes class.csv and class.json (default: <dir>-grades)')
     .option('--json', 'print the result as JSON')
     .option('--junit <file>', 'write a JUnit XML report of --submission (one test case per criterion)')

@@ -59,6 +59,7 @@ export function newSession(prefix = 'g'): string {
 
 /** Reads and maps a submission; throws SubmissionRejected. Runs before any sandbox exists. */
 export async function intake(exercise: Exercise, source: string, limits: IntakeLimits = DEFAULT_LIMITS): Promise<MappedSubmission> {
+  if (exercise.manifest.submission.length === 0) throw new Error(`exercise ${exercise.id} declares no submission file`)
   return mapSubmission(await readSubmission(source, limits), exercise.manifest.submission)
 }
 

@@ -71,7 +71,8 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
 /**
  * Writes the files. A file that exists in the start state keeps its owner and mode (the service must still be able
- * to read it); a new one gets the mode the submission carried (setuid and friends stripped) or 0644, owned by root.
+ * to read it); a new one gets the mode the submission carried (setuid and friends stripped), else 0755 for a script
+ * (#!) and 0644 otherwise, owned by root:root.
  */
 export async function installFiles(handle: SandboxHandle, files: readonly MappedFile[]): Promise<string[]> {
   const lines: string[] = []
@@ -80,7 +81,9 @@ export async function installFiles(handle: SandboxHandle, files: readonly Mapped
     const dir = path.posix.dirname(f.target)
     const mk = await handle.exec(SERVICE, ['mkdir', '-p', dir])
     if (mk.exitCode !== 0) throw new Error(`mkdir -p ${dir} failed in ${SERVICE}: ${mk.stderr.trim()}`)
-    const mode = before?.isFile ? undefined : (f.mode ?? 0o644) & 0o777
+    // A zip made on Windows carries no mode: a script (#!) must still be runnable by the hook that calls it.
+    const fallback = f.content.subarray(0, 2).toString('latin1') === '#!' ? 0o755 : 0o644
+    const mode = before?.isFile ? undefined : (f.mode ?? fallback) & 0o777
     await handle.writeFile(SERVICE, f.target, f.content, mode)
     const after = await handle.stat(SERVICE, f.target)
     lines.push(

@@ -9,6 +9,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Émettre un certificat wildcard ECC par DNS-01', en: 'Issue a wildcard ECC certificate with DNS-01' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: './setup.sh',
   solution: './solve.sh',
   submission: [],

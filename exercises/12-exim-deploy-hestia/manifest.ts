@@ -11,6 +11,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Déployer le certificat dans les chemins HestiaCP', en: 'Deploy the certificate into the HestiaCP paths' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [CRT, KEY, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`, '/usr/local/bin/deploy-mail-cert.sh'],

@@ -11,6 +11,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'SNI : un certificat par domaine hébergé', en: 'SNI: one certificate per hosted domain' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), issueInToolbox(CLIENT2), ...stageAsAcmeSh(CLIENT2), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [CRT, KEY],

@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'AUTH après TLS et politique TLS (GnuTLS)', en: 'AUTH after TLS and TLS policy (GnuTLS)' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: ['/etc/exim4/exim4.conf.template'],

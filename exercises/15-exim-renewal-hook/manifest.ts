@@ -9,6 +9,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Renouvellement : le hook de déploiement', en: 'Renewal: the deploy hook' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [
     {
       copy: {

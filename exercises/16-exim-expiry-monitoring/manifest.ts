@@ -8,6 +8,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Surveiller l’expiration du certificat', en: 'Monitor certificate expiry' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [DEFAULT_SCRIPT, '/etc/cron.d/check-cert-expiry'],

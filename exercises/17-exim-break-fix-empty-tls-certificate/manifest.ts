@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : le fallback de l’expression SNI n’existe pas', en: 'Troubleshooting: the SNI expression’s fallback does not exist' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [`${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],

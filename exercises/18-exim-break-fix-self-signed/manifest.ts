@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : le certificat auto-signé est toujours présenté', en: 'Troubleshooting: the self-signed certificate is still presented' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],

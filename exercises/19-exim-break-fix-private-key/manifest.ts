@@ -9,6 +9,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : « Cannot load private key »', en: 'Troubleshooting: "Cannot load private key"' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [`${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`],

@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : pas de STARTTLS sur 587', en: 'Troubleshooting: no STARTTLS on 587' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: ['/etc/exim4/exim4.conf.template'],

@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : AUTH visible avant TLS', en: 'Troubleshooting: AUTH visible before TLS' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: ['/etc/exim4/exim4.conf.template'],

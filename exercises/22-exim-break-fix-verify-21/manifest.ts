@@ -7,6 +7,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : « Verify return code: 21 »', en: 'Troubleshooting: "Verify return code: 21"' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_SSL}/certificate.crt`],

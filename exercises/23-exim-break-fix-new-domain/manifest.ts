@@ -9,6 +9,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Dépannage : le nouveau domaine n’est pas chiffré correctement', en: 'Troubleshooting: the new domain is not properly encrypted' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [...wildcardDeployed(), issueInToolbox(HOST), ...stageAsAcmeSh(HOST), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [`${HESTIA_MAIL}/${HOST}.crt`, `${HESTIA_MAIL}/${HOST}.key`],

@@ -15,6 +15,7 @@ export default defineExercise({
   lab: 'exim',
   title: { fr: 'Checklist de mise en production', en: 'Go-live checklist' },
   text: './text.fr.md',
+  textEn: './text.en.md',
   setup: [
     {
       copy: {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # service: mail
 # Start state: a server "almost ready": certbot on the host holds the wildcard, someone copied cert.pem (leaf only)
-# and privkey.pem (600 root:root) by hand, the panel's self-signed fallback is still there, AUTH is offered in clear,
-# TLS 1.0/1.1 are accepted, and there is no deploy hook and no expiry monitoring.
+# and privkey.pem (644, world-readable) by hand and left a smtp.domaine.tld.crt without its key; the panel's
+# self-signed fallback is still there, AUTH is offered in clear, and there is no deploy hook and no expiry monitoring.
 set -euo pipefail
 command -v certbot >/dev/null || { echo "this exercise needs certbot on the mail host (exim image)" >&2; exit 1; }
 update-ca-certificates >/dev/null 2>&1
@@ -22,7 +22,9 @@ certbot certonly --non-interactive --agree-tos --register-unsafely-without-email
   || { cat /var/log/lab-certbot-setup.log >&2; exit 1; }
 cp /etc/letsencrypt/live/domaine.tld/cert.pem /usr/local/hestia/ssl/mail/mail.domaine.tld.crt
 cp /etc/letsencrypt/live/domaine.tld/privkey.pem /usr/local/hestia/ssl/mail/mail.domaine.tld.key
-chmod 600 /usr/local/hestia/ssl/mail/mail.domaine.tld.key
+chmod 644 /usr/local/hestia/ssl/mail/mail.domaine.tld.key
+# A leftover of an earlier attempt: a certificate without its key, so Exim pairs it with the fallback key.
+cp /etc/letsencrypt/live/domaine.tld/fullchain.pem /usr/local/hestia/ssl/mail/smtp.domaine.tld.crt
 systemctl reload exim4 >/dev/null
 # Exim re-executes itself on reload: wait for its listeners before anyone connects.
 sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done

@@ -24,7 +24,7 @@ export function startRun(): RunState {
 export function applyMessage(state: RunState, msg: CheckStreamMessage): RunState {
   switch (msg.type) {
     case 'result': {
-      const i = state.results.findIndex((r) => r.id === msg.result.id)
+      const i = state.results.findIndex((r) => (r.key ?? r.id) === (msg.result.key ?? msg.result.id))
       const results = i === -1 ? [...state.results, msg.result] : state.results.map((r, j) => (j === i ? msg.result : r))
       return { ...state, phase: 'running', results }
     }

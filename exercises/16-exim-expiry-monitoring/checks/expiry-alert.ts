@@ -128,6 +128,7 @@ export default defineCheck({
     // grading may be probing the live certificate, so the original goes back before waiting for the mail.
     const savedCert = await save(sb, service, certPath)
     const savedKey = await save(sb, service, keyPath)
+    let testFiles: [Buffer, Buffer] | null = null
     try {
       const tag = randomBytes(4).toString('hex')
       const mk = await sb.exec(service, [
@@ -145,12 +146,19 @@ export default defineCheck({
       if (mk.exitCode !== 0)
         return verdict.inconclusive('bug', { fr: 'Impossible de fabriquer le certificat de test.', en: 'Could not make the test certificate.' }, { lines: [...lines, mk.stderr.trim()] })
       lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
+      testFiles = [await sb.readFile(service, certPath, 1024 * 1024), await sb.readFile(service, keyPath, 1024 * 1024)]
       before = await listMaildir(sb, service, maildir)
       await run('certificate expiring in 5 days')
     } finally {
-      await restore(sb, service, savedCert)
-      await restore(sb, service, savedKey)
-      lines.push(`restored ${certPath} and ${keyPath}`)
+      // If something else (a renewal hook run by another check) rewrote either file meanwhile, its files are newer
+      // than what was saved: leave both alone rather than pair an old key with a new certificate.
+      const now = await Promise.all([certPath, keyPath].map((f) => sb.readFile(service, f, 1024 * 1024).catch(() => null)))
+      const untouched = testFiles !== null && now[0]?.equals(testFiles[0]) === true && now[1]?.equals(testFiles[1]) === true
+      if (testFiles === null || untouched) {
+        await restore(sb, service, savedCert)
+        await restore(sb, service, savedKey)
+        lines.push(`restored ${certPath} and ${keyPath}`)
+      } else lines.push(`${certPath} or ${keyPath} changed during the test (renewal?): left as found`)
     }
     const alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
     for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))

@@ -52,7 +52,7 @@ export default defineCheck({
     const sb = needSandbox(ctx)
     if (isVerdict(sb)) return sb
     const service = serviceOf(ctx)
-    const names = Array.isArray(ctx.params['names']) ? (ctx.params['names'] as string[]) : ['mail.domaine.tld', 'autoconfig.domaine.tld', '']
+    const names = Array.isArray(ctx.params['names']) ? (ctx.params['names'] as string[]) : ['mail.domaine.tld', 'smtp.domaine.tld', 'autoconfig.domaine.tld', '']
     // Connections from the server itself, so they land in its log whatever the grader's own probes did.
     for (const n of names) {
       await sb.exec(service, ['sh', '-c', 'openssl s_client -connect 127.0.0.1:465 ${1:+-servername "$1"} </dev/null >/dev/null 2>&1 || true', 'sh', n], { timeoutMs: 10_000 })

@@ -86,8 +86,8 @@ const WHY_INSTALL: Bilingual = {
   en: '`acme.sh --install-cert` copies the certificate and key to --fullchain-file / --key-file, then runs --reloadcmd. Without acme.sh the lab does exactly that on the mail host: `cat` to those paths (a new key file is made 600, as acme.sh does), then `eval` of the guide’s --reloadcmd text, unchanged.',
 }
 const WHY_RENEW: Bilingual = {
-  fr: `${WHY_CERTBOT.fr} \`certbot renew --force-renewal\` renouvelle auprès de Pebble ; puis, comme \`acme.sh --renew\`, le lab réinstalle les fichiers selon le dernier --install-cert (mêmes chemins, même --reloadcmd).`,
-  en: `${WHY_CERTBOT.en} \`certbot renew --force-renewal\` renews against Pebble; then, as \`acme.sh --renew\` does, the lab reinstalls the files per the last --install-cert (same paths, same --reloadcmd).`,
+  fr: `${WHY_CERTBOT.fr} \`certbot renew --force-renewal\` renouvelle auprès de Pebble (--no-random-sleep-on-renew : sans terminal, certbot attendrait sinon jusqu’à 8 minutes, comme dans son cron) ; puis, comme \`acme.sh --renew\`, le lab réinstalle les fichiers selon le dernier --install-cert (mêmes chemins, même --reloadcmd).`,
+  en: `${WHY_CERTBOT.en} \`certbot renew --force-renewal\` renews against Pebble (--no-random-sleep-on-renew: without a terminal certbot would otherwise wait up to 8 minutes, as in its cron); then, as \`acme.sh --renew\` does, the lab reinstalls the files per the last --install-cert (same paths, same --reloadcmd).`,
 }
 const WHY_TEMPLATE = (what: Bilingual): Bilingual => ({
   fr: `L’Exim de HestiaCP ne lit qu’un fichier, ${TEMPLATE} (dc_use_split_config='false') : un « override » dans conf.d/ n’y ferait rien. Le lab colle donc le bloc tel quel dans le modèle, après tls_advertise_hosts, pour voir ce qu’Exim en fait ; ${what.fr} Le modèle est ensuite restauré.`,
@@ -163,7 +163,7 @@ const servedIsRenewed: ExecStep = {
   command:
     'served=$(openssl s_client -connect mail.domaine.tld:587 -starttls smtp -servername mail.domaine.tld </dev/null 2>/dev/null | openssl x509 -noout -serial); ' +
     'renewed=$(openssl x509 -in /etc/letsencrypt/live/domaine.tld/cert.pem -noout -serial); echo "served $served"; echo "renewed $renewed"; [ "$served" = "$renewed" ]',
-  expect: { output: [/served serial=[0-9A-F]+/] },
+  expect: { exitCode: 0, output: [/served serial=[0-9A-F]+/] },
   what: { fr: 'le certificat servi sur 587 est celui qui vient d’être renouvelé', en: 'the certificate served on 587 is the one just renewed' },
 }
 
@@ -547,7 +547,7 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     // §12.1 Test de renouvellement forcé
     L226: {
       service: 'toolbox',
-      substitution: { command: 'certbot renew --cert-name domaine.tld --force-renewal', why: WHY_RENEW },
+      substitution: { command: 'certbot renew --cert-name domaine.tld --force-renewal --no-random-sleep-on-renew', why: WHY_RENEW },
       timeoutMs: 120_000,
       expect: { output: [/all renewals succeeded/] },
       then: [
@@ -678,7 +678,7 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     },
     L323: {
       service: 'toolbox',
-      substitution: { command: 'certbot renew --cert-name domaine.tld --force-renewal', why: WHY_RENEW },
+      substitution: { command: 'certbot renew --cert-name domaine.tld --force-renewal --no-random-sleep-on-renew', why: WHY_RENEW },
       timeoutMs: 120_000,
       expect: { output: [/all renewals succeeded/] },
       then: [

@@ -146,9 +146,9 @@ export function renderResults(results: readonly BlockResult[], summary: RunSumma
   )
   out.push('')
   out.push(
-    `- ${count(() => true)} commands found: ${count((r) => !r.doc.inline)} blocks and ${count((r) => r.doc.inline)} inline mentions.` +
-      ` Ran as written: ${count((r) => r.mode === 'as written')}; with a lab substitution: ${count((r) => r.mode === 'substituted')};` +
-      ` inline mentions covered by a block: ${count((r) => r.mode === 'covered')}.`,
+    `- ${count(() => true)} commands found: ${count((r) => !r.doc.inline)} blocks and ${count((r) => r.doc.inline)} mentioned inline in a sentence.` +
+      ` Blocks run as written: ${count((r) => !r.doc.inline && r.mode === 'as written')}; with a lab substitution: ${count((r) => !r.doc.inline && r.mode === 'substituted')}.` +
+      ` Inline mentions run with a substitution: ${count((r) => r.doc.inline && r.mode === 'substituted')}; covered by a block that ran: ${count((r) => r.mode === 'covered')}.`,
   )
   out.push(
     `- Outcome as expected: ${count((r) => r.problems.length === 0)} of ${sorted.length}.` +
