@@ -125,7 +125,6 @@ async function runInTerminal(root: Locator, command: string, expected: string): 
 
 interface PanelRun {
   readonly statuses: Status[]
-  readonly titles: string[]
   readonly summary: string
 }
 
@@ -151,12 +150,11 @@ async function verify(deck: string, slide: DeckSlide): Promise<{ root: Locator; 
       continue
     }
     const statuses = (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status') ?? ''))) as Status[]
-    const titles = (await panel.locator('.check-panel__row[data-status] .check-panel__title').allInnerTexts()).map(squash)
     for (const [i, s] of statuses.entries()) {
       expect(Object.keys(STATUS_LABEL), `status of row ${i}`).toContain(s)
       expect(squash(await rows.nth(i).locator('.check-panel__badge').innerText())).toContain(STATUS_LABEL[s])
     }
-    return { root, run: { statuses, titles, summary: squash(await panel.locator('.check-panel__summary').innerText()) } }
+    return { root, run: { statuses, summary: squash(await panel.locator('.check-panel__summary').innerText()) } }
   }
 }
 
