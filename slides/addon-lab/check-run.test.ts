@@ -32,6 +32,13 @@ describe('folding streamed messages', () => {
     expect(s.phase).toBe('running')
   })
 
+  it('keeps one row per manifest key when an exercise runs the same check twice', () => {
+    let s = startRun()
+    s = applyMessage(s, { type: 'result', result: result('file.key.permissions', 'fail', { key: 'toolbox-key' }) })
+    s = applyMessage(s, { type: 'result', result: result('file.key.permissions', 'pass', { key: 'mail-key' }) })
+    expect(s.results.map((r) => `${r.key}:${r.status}`)).toEqual(['toolbox-key:fail', 'mail-key:pass'])
+  })
+
   it('ends on done with the server summary', () => {
     const s = applyMessage(IDLE, { type: 'done', summary: { pass: 2, fail: 1, warn: 0, inconclusive: 1, skip: 0 } })
     expect(s.phase).toBe('done')
