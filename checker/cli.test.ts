@@ -57,6 +57,14 @@ describe('smtp-tls-lab check', () => {
     expect(r.stdout).toContain('Correctif Exim')
   })
 
+  it('--enumerate lists every accepted suite per version, one handshake each', async () => {
+    const r = await cli(['check', good.host, '--port', String(good.port), '--checks', 'tls.version.tls1_2.accepted', '--enumerate', '--json'])
+    expect(r.code).toBe(0)
+    const e = JSON.parse(r.stdout).enumeration as Record<string, string[]>
+    expect(Object.keys(e)).toEqual(['TLSv1.2', 'TLSv1.3'])
+    expect(e['TLSv1.3']).toContain('TLS_AES_256_GCM_SHA384 (TLS_AES_256_GCM_SHA384)')
+  })
+
   it('--junit writes a JUnit file', async () => {
     const file = join(dir, 'out.xml')
     const r = await cli(['check', weak.host, '--port', String(weak.port), '--checks', 'tls.version.tls1_1.rejected', '--junit', file])

@@ -4,10 +4,12 @@ import net from 'node:net'
 import { Option, type Command } from 'commander'
 import { UserError } from '../bin/errors.ts'
 import { isCheckId, registry, type CheckId } from './registry.ts'
-import { formatJson } from './reporters/json.ts'
+import { formatJson, toJson } from './reporters/json.ts'
+import { enumerateCiphers, probeVersion } from './probes/tls.ts'
+import { VERSION_LABELS } from './probes/tls-hello.ts'
 import { formatJunit } from './reporters/junit.ts'
 import { formatResultLine, formatTerminal } from './reporters/terminal.ts'
-import { runChecks, type CheckRequest } from './runner.ts'
+import { createConnectionGate, runChecks, type CheckRequest } from './runner.ts'
 import type { Lang, RunReport, Target, TransportMode } from './types.ts'
 
 interface CheckCliOptions {
@@ -25,6 +27,20 @@ interface CheckCliOptions {
   ehlo?: string
   stepTimeout?: string
   verbose?: boolean
+  enumerate?: boolean
+}
+
+/** Every suite accepted per accepted version, one handshake per suite: the detailed cipher report. */
+async function enumeration(target: Target): Promise<Record<string, string[]>> {
+  const gate = createConnectionGate(4)
+  const ep = { ...target, gate }
+  const out: Record<string, string[]> = {}
+  for (const v of ['ssl3', 'tls1.0', 'tls1.1', 'tls1.2', 'tls1.3'] as const) {
+    const r = await probeVersion(ep, v).catch(() => null)
+    if (!r?.accepted) continue
+    out[VERSION_LABELS[v]] = (await enumerateCiphers(ep, v)).map((s) => `${s.name} (${s.openssl})${s.weaknesses.length ? ` [${s.weaknesses.join(', ')}]` : ''}`)
+  }
+  return out
 }
 
 function parsePort(s: string): number {
@@ -103,11 +119,15 @@ async function checkCommand(host: string, o: CheckCliOptions): Promise<void> {
     },
   })
   const report = await run.report
-  if (o.json) process.stdout.write(formatJson(report, lang))
+  const suites = o.enumerate ? await enumeration(target) : undefined
+  if (o.json) process.stdout.write(suites ? `${JSON.stringify({ ...toJson(report, lang), enumeration: suites }, null, 2)}\n` : formatJson(report, lang))
   else if (o.junit) {
     writeFileSync(o.junit, formatJunit(report, lang))
     process.stderr.write(`JUnit: ${o.junit}\n`)
-  } else process.stdout.write(formatTerminal(report, { lang, color, ...(o.verbose ? { verbose: true } : {}) }, false))
+  } else {
+    process.stdout.write(formatTerminal(report, { lang, color, ...(o.verbose ? { verbose: true } : {}) }, false))
+    for (const [v, list] of Object.entries(suites ?? {})) process.stdout.write(`\n${v}:\n${list.map((l) => `  ${l}`).join('\n')}\n`)
+  }
   process.exitCode = exitCodeOf(report)
 }
 
@@ -146,6 +166,7 @@ export function register(program: Command): void {
     .option('--ehlo <name>', 'name sent in EHLO')
     .option('--step-timeout <ms>', 'bound for each step: connect, greeting, reply, handshake')
     .option('-v, --verbose', 'show evidence for every check')
+    .option('--enumerate', 'also list every accepted cipher suite per version (one handshake per suite: slower)')
     .action(checkCommand)
   program
     .command('checks')

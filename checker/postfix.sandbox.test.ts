@@ -5,6 +5,7 @@ import { testSession } from '../sandbox/test-session.ts'
 import type { CheckId } from './registry.ts'
 import type { SandboxHandle } from './sandbox-handle.ts'
 import { createPki, fullchain, type TestPki } from './test-support/pki.ts'
+import { configurePostfix, savePostfixDefaults } from './test-support/postfix-config.ts'
 import { audit, sh } from './test-support/sandbox-audit.ts'
 
 const SESSION = testSession('checker-postfix')
@@ -48,20 +49,7 @@ const HARDENED: Record<string, string> = {
 }
 
 /** Back to Debian's main.cf/master.cf, then the given settings, then a reload. */
-async function postfix(main: Record<string, string>, master: string[] = []): Promise<void> {
-  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
-  const steps = [
-    'cp /etc/postfix/main.cf.ck-orig /etc/postfix/main.cf',
-    'cp /etc/postfix/master.cf.ck-orig /etc/postfix/master.cf',
-    ...Object.entries(main).map(([k, v]) => `postconf -e ${q(`${k}=${v}`)}`),
-    ...master.map((m) => `printf '%s\\n' ${q(m)} >> /etc/postfix/master.cf`),
-    'postfix check',
-    'postfix reload >/dev/null 2>&1',
-  ]
-  await sh(sb, 'mail', steps.join(' && '))
-  // Idle smtpd processes of the old configuration exit on reload; give the master a moment to replace them.
-  await new Promise((r) => setTimeout(r, 800))
-}
+const postfix = (main: Record<string, string>, master: string[] = []): Promise<void> => configurePostfix(sb, main, master)
 
 const ALL: CheckId[] = [
   'smtp.banner.no-version',
@@ -108,7 +96,8 @@ beforeAll(async () => {
     ['weak.pem', fullchain(weak, pki), 0o644],
     ['weak.key', weak.key, 0o600],
   ]
-  await sh(sb, 'mail', 'mkdir -p /etc/ssl/lab && cp -n /etc/postfix/main.cf /etc/postfix/main.cf.ck-orig && cp -n /etc/postfix/master.cf /etc/postfix/master.cf.ck-orig')
+  await savePostfixDefaults(sb)
+  await sh(sb, 'mail', 'mkdir -p /etc/ssl/lab')
   for (const [name, content, mode] of files) await sb.writeFile('mail', `/etc/ssl/lab/${name}`, content, mode)
   await sh(sb, 'mail', "printf 'mail.client2.tld /etc/ssl/lab/client2.key /etc/ssl/lab/client2.pem\\n' > /etc/postfix/sni_maps && postmap -F hash:/etc/postfix/sni_maps")
 }, 600_000)

@@ -512,6 +512,18 @@ function containerConfig(
   }
 }
 
+/** Why a container is not running (its exit code, an OOM kill), or null while it runs. */
+async function stoppedReason(docker: Docker, container: string): Promise<string | null> {
+  try {
+    const st = (await docker.getContainer(container).inspect()).State
+    if (st.Running) return null
+    return `container stopped: ${st.Status}, exit code ${st.ExitCode}${st.OOMKilled ? ', killed for exceeding its memory limit' : ''}${st.Error ? `, ${st.Error}` : ''}`
+  } catch (err) {
+    if (isNotFound(err)) return 'container was removed'
+    throw err
+  }
+}
+
 async function waitHealthy(handle: DockerSandbox, timeoutMs: number, t0: number): Promise<ServiceInfo[]> {
   const deadline = Date.now() + timeoutMs
   const docker = handle.client
@@ -522,8 +534,10 @@ async function waitHealthy(handle: DockerSandbox, timeoutMs: number, t0: number)
       let last = s
       for (let delay = 50; ; delay = Math.min(delay * 1.5, 300)) {
         last = await probeHealth(docker, { ...s, state: 'running' }, cmd)
-        // 126/127: the health command is missing from the image, which waiting will not fix.
         if (last.healthy) return { ...last, healthyAfterMs: Date.now() - t0 }
+        // A stopped container, or a health command missing from the image (126/127): waiting will not help.
+        const stopped = await stoppedReason(docker, s.container)
+        if (stopped) return { ...last, state: 'exited', healthDetail: stopped }
         if (Date.now() > deadline || /^exit 12[67]/.test(last.healthDetail ?? '')) return last
         await sleep(delay)
       }
