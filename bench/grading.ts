@@ -104,7 +104,7 @@ interface Peak {
 
 /** Samples the grader's RSS and the memory of this batch's containers once a second. */
 function sampler(docker: Docker, prefix: string): { stop(): Peak } {
-  const peak: Peak = { rss: 0, sandboxes: 0, concurrent: 0, readable: true }
+  const peak: Peak = { rss: 0, sandboxes: 0, concurrent: 0, readable: false }
   let busy = false
   const tick = async (): Promise<void> => {
     peak.rss = Math.max(peak.rss, process.memoryUsage().rss)
@@ -114,8 +114,9 @@ function sampler(docker: Docker, prefix: string): { stop(): Peak } {
       const cs = (await docker.listContainers({ filters: { label: ['smtp-tls-lab.session'] } })).filter((c) => c.Labels['smtp-tls-lab.session']?.startsWith(prefix))
       let sum = 0
       for (const c of cs) {
+        // A container being created or removed between the listing and the read has no cgroup: it counts 0.
         const w = cgroupWorkingSet(c.Id)
-        if (w === null) peak.readable = false
+        if (w !== null) peak.readable = true
         sum += w ?? 0
       }
       peak.sandboxes = Math.max(peak.sandboxes, sum)
