@@ -7,6 +7,12 @@ import { register as registerLabs } from '../labs/cli.ts'
 import { register as registerSlides } from '../slides/cli.ts'
 import { register as registerGrading } from '../grading/cli.ts'
 
+// `smtp-tls-lab checks | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
 const program = new Command()
 program
   .name('smtp-tls-lab')

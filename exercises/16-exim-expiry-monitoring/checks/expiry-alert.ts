@@ -125,40 +125,47 @@ export default defineCheck({
     for (const f of quietBreach) lines.push(`new message (not expected): ${f}`, ...(await headersOf(sb, service, maildir, f)))
 
     // 2. A certificate that expires in 5 days at the same path, only while the script runs: other checks of the same
-    // grading may be probing the live certificate, so the original goes back before waiting for the mail.
-    const savedCert = await save(sb, service, certPath)
-    const savedKey = await save(sb, service, keyPath)
-    let testFiles: [Buffer, Buffer] | null = null
-    try {
-      const tag = randomBytes(4).toString('hex')
-      const mk = await sb.exec(service, [
-        'sh',
-        '-c',
-        'set -e; d=$(mktemp -d); openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 5 ' +
-          '-subj "/CN=mail.domaine.tld/O=smtp-tls-lab expiry test $3" -addext "subjectAltName=DNS:mail.domaine.tld" ' +
-          '-keyout "$d/k" -out "$d/c" 2>/dev/null; cp "$d/c" "$1"; cp "$d/k" "$2"; chmod 644 "$1"; chown root:Debian-exim "$2"; chmod 640 "$2"; rm -rf "$d"; ' +
-          'openssl x509 -in "$1" -noout -enddate',
-        'sh',
-        certPath,
-        keyPath,
-        tag,
-      ])
-      if (mk.exitCode !== 0)
-        return verdict.inconclusive('bug', { fr: 'Impossible de fabriquer le certificat de test.', en: 'Could not make the test certificate.' }, { lines: [...lines, mk.stderr.trim()] })
-      lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
-      testFiles = [await sb.readFile(service, certPath, 1024 * 1024), await sb.readFile(service, keyPath, 1024 * 1024)]
-      before = await listMaildir(sb, service, maildir)
-      await run('certificate expiring in 5 days')
-    } finally {
-      // If something else (a renewal hook run by another check) rewrote either file meanwhile, its files are newer
-      // than what was saved: leave both alone rather than pair an old key with a new certificate.
-      const now = await Promise.all([certPath, keyPath].map((f) => sb.readFile(service, f, 1024 * 1024).catch(() => null)))
-      const untouched = testFiles !== null && now[0]?.equals(testFiles[0]) === true && now[1]?.equals(testFiles[1]) === true
-      if (testFiles === null || untouched) {
-        await restore(sb, service, savedCert)
-        await restore(sb, service, savedKey)
-        lines.push(`restored ${certPath} and ${keyPath}`)
-      } else lines.push(`${certPath} or ${keyPath} changed during the test (renewal?): left as found`)
+    // grading may probe the live certificate or renew it, so the original goes back before waiting for the mail, and
+    // a run during which something else replaced the test certificate is done again.
+    for (let attempt = 1; ; attempt++) {
+      const savedCert = await save(sb, service, certPath)
+      const savedKey = await save(sb, service, keyPath)
+      let testFiles: [Buffer, Buffer] | null = null
+      let interfered = false
+      try {
+        const tag = randomBytes(4).toString('hex')
+        const mk = await sb.exec(service, [
+          'sh',
+          '-c',
+          'set -e; d=$(mktemp -d); openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 5 ' +
+            '-subj "/CN=mail.domaine.tld/O=smtp-tls-lab expiry test $3" -addext "subjectAltName=DNS:mail.domaine.tld" ' +
+            '-keyout "$d/k" -out "$d/c" 2>/dev/null; cp "$d/c" "$1"; cp "$d/k" "$2"; chmod 644 "$1"; chown root:Debian-exim "$2"; chmod 640 "$2"; rm -rf "$d"; ' +
+            'openssl x509 -in "$1" -noout -enddate',
+          'sh',
+          certPath,
+          keyPath,
+          tag,
+        ])
+        if (mk.exitCode !== 0)
+          return verdict.inconclusive('bug', { fr: 'Impossible de fabriquer le certificat de test.', en: 'Could not make the test certificate.' }, { lines: [...lines, mk.stderr.trim()] })
+        testFiles = [await sb.readFile(service, certPath, 1024 * 1024), await sb.readFile(service, keyPath, 1024 * 1024)]
+        lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
+        before = await listMaildir(sb, service, maildir)
+        await run('certificate expiring in 5 days')
+      } finally {
+        // If something else (a renewal hook run by another check) rewrote either file meanwhile, its files are newer
+        // than what was saved: leave both alone rather than pair an old key with a new certificate.
+        const now = await Promise.all([certPath, keyPath].map((f) => sb.readFile(service, f, 1024 * 1024).catch(() => null)))
+        const untouched = testFiles !== null && now[0]?.equals(testFiles[0]) === true && now[1]?.equals(testFiles[1]) === true
+        interfered = testFiles !== null && !untouched
+        if (!interfered) {
+          await restore(sb, service, savedCert)
+          await restore(sb, service, savedKey)
+          lines.push(`restored ${certPath} and ${keyPath}`)
+        } else lines.push(`${certPath} or ${keyPath} was replaced during the test (a renewal?): left as found`)
+      }
+      if (!interfered || attempt >= 3) break
+      await sleep(3000, undefined, { signal: ctx.signal }).catch(() => {})
     }
     const alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
     for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))
