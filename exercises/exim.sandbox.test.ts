@@ -69,21 +69,36 @@ describe('the Exim lab, as the exercises describe it', () => {
     expect((await sh(restore)).exitCode).toBe(0)
   })
 
-  it('logs "Error while reading file" for a missing fallback, and "(unknown error code)" for an SNI key Exim cannot read', async () => {
-    // A second SNI pair whose key only root can read, and no fallback at all.
+  it('breaks TLS for every name, SNI file or not, when the fallback certificate.crt is missing (logged "Error while reading file")', async () => {
     const r = await sh(
       [
         'cd /usr/local/hestia/ssl',
-        'cp certificate.crt mail/mail.domaine.tld.crt && cp certificate.key mail/mail.domaine.tld.key',
-        'chown root:root mail/mail.domaine.tld.key && chmod 600 mail/mail.domaine.tld.key',
+        'cp certificate.crt mail/mail.domaine.tld.crt && install -m 640 -g Debian-exim certificate.key mail/mail.domaine.tld.key',
         'mv certificate.crt /root/fb.crt && mv certificate.key /root/fb.key',
-        'openssl s_client -connect 127.0.0.1:465 </dev/null >/dev/null 2>&1',
-        'openssl s_client -connect 127.0.0.1:465 -servername mail.domaine.tld </dev/null >/dev/null 2>&1',
-        'sleep 1; grep "TLS error" /var/log/exim4/mainlog | tail -4',
-        'mv /root/fb.crt certificate.crt && mv /root/fb.key certificate.key && rm -f mail/mail.domaine.tld.*',
+        'cp /var/log/exim4/mainlog /root/before.log',
+        'openssl s_client -connect 127.0.0.1:465 -servername mail.domaine.tld </dev/null 2>/dev/null | grep -c "BEGIN CERTIFICATE" || true',
+        'sleep 1; diff /root/before.log /var/log/exim4/mainlog | grep "TLS error"',
+        'mv /root/fb.crt certificate.crt && mv /root/fb.key certificate.key',
       ].join('; '),
     )
+    // openssl printed no certificate at all: the handshake failed although mail.domaine.tld.crt exists.
+    expect(r.stdout.trim().split('\n')[0]).toBe('0')
     expect(r.stdout).toMatch(/cert\/key setup: cert=\/usr\/local\/hestia\/ssl\/certificate\.crt key=\/usr\/local\/hestia\/ssl\/certificate\.key\): Error while reading file/)
+  })
+
+  it('logs "(gnutls_handshake): (unknown error code)", not "Cannot load private key", for an SNI key Exim cannot read', async () => {
+    const r = await sh(
+      [
+        'cd /usr/local/hestia/ssl',
+        'chown root:root mail/mail.domaine.tld.key && chmod 600 mail/mail.domaine.tld.key',
+        'cp /var/log/exim4/mainlog /root/before.log',
+        'openssl s_client -connect 127.0.0.1:465 -servername mail.domaine.tld </dev/null 2>/dev/null | grep -c "BEGIN CERTIFICATE" || true',
+        'sleep 1; diff /root/before.log /var/log/exim4/mainlog | grep "TLS error"',
+        'rm -f mail/mail.domaine.tld.*',
+      ].join('; '),
+    )
+    expect(r.stdout.trim().split('\n')[0]).toBe('0')
     expect(r.stdout).toMatch(/\(gnutls_handshake\): \(unknown error code\)/)
+    expect(r.stdout).not.toMatch(/Cannot load private key/i)
   })
 })

@@ -12,7 +12,7 @@ export default defineExercise({
   solution: './solve.sh',
   submission: [`${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],
   checks: [
-    // Symptom: no SNI (old MTAs) or a name without its own file → the handshake dies; the grader cannot even see a certificate.
+    // Symptom: Exim loads the default (fallback) pair before it reads SNI, so every handshake dies, whatever the name.
     { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },
     { id: 'cert.sni.selects', target: { service: 'mail', port: 587 }, params: { names: { 'webmail.domaine.tld': 'webmail.domaine.tld', 'mail.domaine.tld': 'mail.domaine.tld' } } },
     { id: 'file.cert.fullchain', target: { service: 'mail' }, params: { path: `${HESTIA_SSL}/certificate.crt` } },

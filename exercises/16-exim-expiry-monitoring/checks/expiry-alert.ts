@@ -127,6 +127,7 @@ export default defineCheck({
     // 2. A certificate that expires in 5 days at the same path, only while the script runs: other checks of the same
     // grading may probe the live certificate or renew it, so the original goes back before waiting for the mail, and
     // a run during which something else replaced the test certificate is done again.
+    let disturbed = false
     for (let attempt = 1; ; attempt++) {
       const savedCert = await save(sb, service, certPath)
       const savedKey = await save(sb, service, keyPath)
@@ -164,12 +165,22 @@ export default defineCheck({
           lines.push(`restored ${certPath} and ${keyPath}`)
         } else lines.push(`${certPath} or ${keyPath} was replaced during the test (a renewal?): left as found`)
       }
+      disturbed = interfered
       if (!interfered || attempt >= 3) break
       await sleep(3000, undefined, { signal: ctx.signal }).catch(() => {})
     }
     const alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
     for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))
     const facts = { script, certPath, maildir, alerts: alerts.length, falseAlarms: quietBreach.length, scheduled: schedule !== null }
+    if (!alerts.length && disturbed)
+      return verdict.inconclusive(
+        'temporary',
+        {
+          fr: 'Le certificat de test a été remplacé pendant chaque essai (renouvellement en cours ?) : impossible de juger l’alerte.',
+          en: 'The test certificate was replaced during every attempt (a renewal running?): the alert cannot be judged.',
+        },
+        { lines, facts },
+      )
     if (!alerts.length)
       return verdict.fail(
         {
