@@ -1,4 +1,5 @@
 // Formats grades: terminal text, JSON, JUnit XML (one submission), class CSV/JSON, and rows for the progress store.
+import { xmlEscape } from '../checker/reporters/junit.ts'
 import { formatResultDetails } from '../checker/reporters/terminal.ts'
 import type { CheckResult, Lang, Status } from '../checker/types.ts'
 import type { GradeInput } from '../labs/progress-store.ts'
@@ -91,14 +92,6 @@ export function gradeJson(g: SubmissionGrade, lang: Lang) {
   }
 }
 
-function esc(s: string): string {
-  return s
-    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '?')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-}
 
 /** JUnit XML: a test case per criterion (fail → failure, inconclusive → error); a refused submission is one failing case. */
 export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
@@ -108,8 +101,8 @@ export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
   let errors = 0
   let skipped = 0
   if (g.verdict !== 'graded') {
-    const msg = esc(g.reason?.[lang] ?? g.verdict)
-    const inner = g.verdict === 'rejected' ? `    <failure message="${msg}" type="rejected/${esc(g.rejectCode ?? '')}"/>` : `    <error message="${msg}" type="grader-error"/>`
+    const msg = xmlEscape(g.reason?.[lang] ?? g.verdict)
+    const inner = g.verdict === 'rejected' ? `    <failure message="${msg}" type="rejected/${xmlEscape(g.rejectCode ?? '')}"/>` : `    <error message="${msg}" type="grader-error"/>`
     if (g.verdict === 'rejected') failures = 1
     else errors = 1
     cases = [`  <testcase classname="submission" name="submission.intake">\n${inner}\n  </testcase>`]
@@ -117,19 +110,19 @@ export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
     cases = g.criteria.map((c) => {
       const body = c.evidence.lines.join('\n')
       const pts = c.weight === 0 ? '' : ` [${c.counted ? `${c.points}/${c.weight}` : 'not counted'}]`
-      const open = `  <testcase classname="${esc(c.id.split('.')[0] ?? 'check')}" name="${esc(`${c.key}: ${c.title[lang]}${pts}`)}" time="${(c.durationMs / 1000).toFixed(3)}">`
-      const summary = esc(c.summary[lang])
+      const open = `  <testcase classname="${xmlEscape(c.id.split('.')[0] ?? 'check')}" name="${xmlEscape(`${c.key}: ${c.title[lang]}${pts}`)}" time="${(c.durationMs / 1000).toFixed(3)}">`
+      const summary = xmlEscape(c.summary[lang])
       let inner: string
       if (c.status === 'fail') {
         failures++
-        inner = `    <failure message="${summary}" type="fail">${esc(`${body}${c.remedy ? `\n\nPostfix: ${c.remedy.postfix}\nExim: ${c.remedy.exim}` : ''}`)}</failure>`
+        inner = `    <failure message="${summary}" type="fail">${xmlEscape(`${body}${c.remedy ? `\n\nPostfix: ${c.remedy.postfix}\nExim: ${c.remedy.exim}` : ''}`)}</failure>`
       } else if (c.status === 'inconclusive') {
         errors++
-        inner = `    <error message="${summary}" type="inconclusive/${esc(c.reason ?? '')}">${esc(body)}</error>`
+        inner = `    <error message="${summary}" type="inconclusive/${xmlEscape(c.reason ?? '')}">${xmlEscape(body)}</error>`
       } else if (c.status === 'skip') {
         skipped++
         inner = `    <skipped message="${summary}"/>`
-      } else inner = `    <system-out>${esc(`${c.status.toUpperCase()}: ${c.summary[lang]}\n${body}`)}</system-out>`
+      } else inner = `    <system-out>${xmlEscape(`${c.status.toUpperCase()}: ${c.summary[lang]}\n${body}`)}</system-out>`
       return `${open}\n${inner}\n  </testcase>`
     })
   }
@@ -139,7 +132,7 @@ export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="smtp-tls-lab grade" ${attrs}>`,
-    ` <testsuite name="${esc(suite)}" ${attrs} timestamp="${g.startedAt}">`,
+    ` <testsuite name="${xmlEscape(suite)}" ${attrs} timestamp="${g.startedAt}">`,
     '  <properties>',
     `   <property name="score" value="${g.score}"/>`,
     `   <property name="maxScore" value="${g.maxScore}"/>`,

@@ -2,7 +2,7 @@
 import type { Lang, RunReport } from '../types.ts'
 import { countByStatus } from './json.ts'
 
-function esc(s: string): string {
+export function xmlEscape(s: string): string {
   // XML 1.0 forbids most control characters even escaped; SMTP evidence may contain them.
   return s
     .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '?')
@@ -18,19 +18,19 @@ export function formatJunit(report: RunReport, lang: Lang = 'en'): string {
   const cases = report.checks.map((r) => {
     const classname = r.id.split('.')[0] ?? 'check'
     const body = [...r.evidence.lines].join('\n')
-    const open = `  <testcase classname="${esc(classname)}" name="${esc(r.key ?? r.id)}: ${esc(r.title[lang])}" time="${(r.durationMs / 1000).toFixed(3)}">`
-    const summary = esc(r.summary[lang])
+    const open = `  <testcase classname="${xmlEscape(classname)}" name="${xmlEscape(r.key ?? r.id)}: ${xmlEscape(r.title[lang])}" time="${(r.durationMs / 1000).toFixed(3)}">`
+    const summary = xmlEscape(r.summary[lang])
     let inner = ''
-    if (r.status === 'fail') inner = `    <failure message="${summary}" type="fail">${esc(`${body}\n\nPostfix: ${r.remedy?.postfix ?? ''}\nExim: ${r.remedy?.exim ?? ''}`)}</failure>\n`
-    else if (r.status === 'inconclusive') inner = `    <error message="${summary}" type="inconclusive/${esc(r.reason ?? '')}">${esc(body)}</error>\n`
+    if (r.status === 'fail') inner = `    <failure message="${summary}" type="fail">${xmlEscape(`${body}\n\nPostfix: ${r.remedy?.postfix ?? ''}\nExim: ${r.remedy?.exim ?? ''}`)}</failure>\n`
+    else if (r.status === 'inconclusive') inner = `    <error message="${summary}" type="inconclusive/${xmlEscape(r.reason ?? '')}">${xmlEscape(body)}</error>\n`
     else if (r.status === 'skip') inner = `    <skipped message="${summary}"/>\n`
-    else inner = `    <system-out>${esc(`${r.status.toUpperCase()}: ${r.summary[lang]}\n${body}`)}</system-out>\n`
+    else inner = `    <system-out>${xmlEscape(`${r.status.toUpperCase()}: ${r.summary[lang]}\n${body}`)}</system-out>\n`
     return `${open}\n${inner}  </testcase>`
   })
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="smtp-tls-lab" tests="${report.checks.length}" failures="${c.fail}" errors="${c.inconclusive}" skipped="${c.skip}" time="${(report.durationMs / 1000).toFixed(3)}">`,
-    ` <testsuite name="${esc(name)}" tests="${report.checks.length}" failures="${c.fail}" errors="${c.inconclusive}" skipped="${c.skip}" time="${(report.durationMs / 1000).toFixed(3)}" timestamp="${report.startedAt}">`,
+    ` <testsuite name="${xmlEscape(name)}" tests="${report.checks.length}" failures="${c.fail}" errors="${c.inconclusive}" skipped="${c.skip}" time="${(report.durationMs / 1000).toFixed(3)}" timestamp="${report.startedAt}">`,
     ...cases,
     ' </testsuite>',
     '</testsuites>',
