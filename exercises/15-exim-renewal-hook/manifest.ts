@@ -10,17 +10,7 @@ export default defineExercise({
   title: { fr: 'Renouvellement : le hook de déploiement', en: 'Renewal: the deploy hook' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [
-    {
-      copy: {
-        from: { service: 'toolbox', path: '/usr/local/share/ca-certificates/lab-acme-https.crt' },
-        to: { service: 'mail', path: '/usr/local/share/ca-certificates/lab-acme-https.crt' },
-        mode: 0o644,
-        owner: 'root:root',
-      },
-    },
-    { service: 'mail', script: './setup.sh' },
-  ],
+  setup: './setup.sh',
   solution: './solve.sh',
   submission: ['/usr/local/bin/deploy-mail-cert.sh', '/etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh'],
   checks: [

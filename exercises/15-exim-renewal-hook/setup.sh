@@ -3,16 +3,8 @@
 # Start state: certbot on the mail host (the lab's stand-in for acme.sh) holds the domaine.tld wildcard, copied once
 # by hand into the Hestia paths; no deploy hook, so a renewal never reaches the files Exim reads.
 set -euo pipefail
-command -v certbot >/dev/null || { echo "this exercise needs certbot on the mail host (exim image)" >&2; exit 1; }
-# The lab CA that signs Pebble's HTTPS endpoint, copied from the toolbox by the previous step.
-update-ca-certificates >/dev/null 2>&1
-mkdir -p /etc/lab
-if [ ! -s /etc/lab/rfc2136.ini ]; then
-  umask 077
-  printf 'dns_rfc2136_server = %s\ndns_rfc2136_port = 5353\ndns_rfc2136_name = %s\ndns_rfc2136_secret = %s\ndns_rfc2136_algorithm = HMAC-SHA256\n' \
-    "${LAB_DNS_IP:?}" "${LAB_TSIG_NAME:-lab-update}" "${LAB_TSIG_SECRET:?}" > /etc/lab/rfc2136.ini
-  umask 022
-fi
+# The image makes the mail host an ACME client of the lab (certbot, /etc/lab/rfc2136.ini, lab CAs trusted).
+command -v certbot >/dev/null && test -s /etc/lab/rfc2136.ini || { echo 'the mail host lacks certbot or /etc/lab/rfc2136.ini (exim image)' >&2; exit 1; }
 rm -f /etc/letsencrypt/renewal-hooks/deploy/* /usr/local/bin/deploy-mail-cert.sh
 certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
   --server https://acme.lab.test:14000/dir \

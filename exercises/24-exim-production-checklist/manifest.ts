@@ -16,17 +16,7 @@ export default defineExercise({
   title: { fr: 'Checklist de mise en production', en: 'Go-live checklist' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [
-    {
-      copy: {
-        from: { service: 'toolbox', path: '/usr/local/share/ca-certificates/lab-acme-https.crt' },
-        to: { service: 'mail', path: '/usr/local/share/ca-certificates/lab-acme-https.crt' },
-        mode: 0o644,
-        owner: 'root:root',
-      },
-    },
-    { service: 'mail', script: './setup.sh' },
-  ],
+  setup: './setup.sh',
   solution: [
     { service: 'mail', script: './solve-deploy.sh' },
     { service: 'mail', script: './solve-policy.sh' },

@@ -4,15 +4,8 @@
 # and privkey.pem (644, world-readable) by hand and left a smtp.domaine.tld.crt without its key; the panel's
 # self-signed fallback is still there, AUTH is offered in clear, and there is no deploy hook and no expiry monitoring.
 set -euo pipefail
-command -v certbot >/dev/null || { echo "this exercise needs certbot on the mail host (exim image)" >&2; exit 1; }
-update-ca-certificates >/dev/null 2>&1
-mkdir -p /etc/lab
-if [ ! -s /etc/lab/rfc2136.ini ]; then
-  umask 077
-  printf 'dns_rfc2136_server = %s\ndns_rfc2136_port = 5353\ndns_rfc2136_name = %s\ndns_rfc2136_secret = %s\ndns_rfc2136_algorithm = HMAC-SHA256\n' \
-    "${LAB_DNS_IP:?}" "${LAB_TSIG_NAME:-lab-update}" "${LAB_TSIG_SECRET:?}" > /etc/lab/rfc2136.ini
-  umask 022
-fi
+# The image makes the mail host an ACME client of the lab (certbot, /etc/lab/rfc2136.ini, lab CAs trusted).
+command -v certbot >/dev/null && test -s /etc/lab/rfc2136.ini || { echo 'the mail host lacks certbot or /etc/lab/rfc2136.ini (exim image)' >&2; exit 1; }
 rm -f /etc/letsencrypt/renewal-hooks/deploy/* /usr/local/bin/deploy-mail-cert.sh /usr/local/bin/check-cert-expiry /etc/cron.d/check-cert-expiry
 certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
   --server https://acme.lab.test:14000/dir \
