@@ -43,10 +43,10 @@ export async function runExerciseChecks(handle: SandboxHandle, planned: readonly
   }
 
   // Local checks drive the sandbox (send mail, read logs): one at a time, beside the network probes.
-  const runLocal = async (): Promise<void> => {
-    const cache = createProbeCache()
-    const gate = createConnectionGate(2)
-    for (const p of local) {
+  const cache = createProbeCache()
+  const gate = createConnectionGate(2)
+  const runLocal = async (checks: readonly PlannedCheck[]): Promise<void> => {
+    for (const p of checks) {
       const r = await runOne(
         p.local!,
         { target: p.target, key: p.key, ...(p.check.params ? { params: p.check.params } : {}) },
@@ -56,5 +56,8 @@ export async function runExerciseChecks(handle: SandboxHandle, planned: readonly
     }
   }
 
-  await Promise.all([runRegistered(), runLocal()])
+  // An exclusive local check changes the server under test (swaps certificates, restarts): it runs alone, once every
+  // other check is done, or a concurrent probe (e.g. renewal.reloads) sees a half-swapped key pair.
+  await Promise.all([runRegistered(), runLocal(local.filter((p) => !p.local!.exclusive))])
+  await runLocal(local.filter((p) => p.local!.exclusive))
 }
