@@ -195,6 +195,9 @@ async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> 
     untrap()
     store?.close()
   }
+  // Interrupted: the signal handler is removing the sandboxes and will exit 130; a half batch written as class.csv
+  // would read like a finished one, so nothing is written and this waits for that exit.
+  if (controller.signal.aborted) await new Promise<never>(() => undefined)
   mkdirSync(outDir, { recursive: true })
   const meta = { exercise: exercise.id, batch, parallel, startedAt: result.startedAt, durationMs: result.durationMs }
   const json = classJson(result.grades, meta, lang)

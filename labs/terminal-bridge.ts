@@ -180,6 +180,18 @@ export function bridgeTerminal(ws: WebSocket, tty: Tty, opts: BridgeOptions = {}
     finish(gone ? 'shell-exited' : 'error')
   })
 
+  const write = (buf: Buffer): void => {
+    if (stream.write(buf)) ws.resume()
+    else {
+      stats.pausedInput++
+      ws.pause()
+      stream.once('drain', () => ws.resume())
+    }
+  }
+  // Keystrokes sent after a resize must reach the shell after it (`stty size` typed at once would report the old
+  // size): while a resize is under way, input waits behind it with the socket paused, so order is kept.
+  let resizing: Promise<void> | null = null
+
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (closed) return
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
@@ -187,15 +199,22 @@ export function bridgeTerminal(ws: WebSocket, tty: Tty, opts: BridgeOptions = {}
       const control = parseControl(buf.toString('utf8'))
       if (control) {
         const { cols, rows } = clampSize(control.cols, control.rows)
-        tty.resize(cols, rows).catch(() => undefined)
+        const p: Promise<void> = (resizing ?? Promise.resolve()).then(() => tty.resize(cols, rows)).catch(() => undefined)
+        resizing = p
+        void p.then(() => {
+          if (resizing === p) resizing = null
+        })
         return
       }
     }
-    if (!stream.write(buf)) {
-      stats.pausedInput++
+    if (resizing) {
       ws.pause()
-      stream.once('drain', () => ws.resume())
+      void resizing.then(() => {
+        if (!closed) write(buf)
+      })
+      return
     }
+    write(buf)
   })
   ws.on('close', () => finish('client-closed'))
   ws.on('error', () => finish('client-closed'))
