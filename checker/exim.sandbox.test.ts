@@ -2,10 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { downSandbox, upLab } from '../sandbox/engine.ts'
 import { testSession } from '../sandbox/test-session.ts'
-import type { CheckId } from './registry.ts'
 import type { SandboxHandle } from './sandbox-handle.ts'
 import { createPki, fullchain, type TestPki } from './test-support/pki.ts'
-import { audit, sh } from './test-support/sandbox-audit.ts'
+import { audit, MAIL_HOST_CHECKS, sh } from './test-support/sandbox-audit.ts'
 
 const SESSION = testSession('checker-exim')
 const TEMPLATE = '/etc/exim4/exim4.conf.template'
@@ -15,29 +14,7 @@ let pki: TestPki
 let original = ''
 const SNI = { names: { 'mail.domaine.tld': 'mail.domaine.tld', 'mail.client2.tld': 'mail.client2.tld' } }
 
-const ALL: CheckId[] = [
-  'smtp.banner.no-version',
-  'smtp.starttls.offered',
-  'smtp.auth.hidden-before-tls',
-  'smtp.auth.offered-after-tls',
-  'smtp.tls.required-before-mail',
-  'smtp.vrfy.disabled',
-  'smtp.etrn.rejected',
-  'tls.implicit',
-  'tls.version.ssl3.rejected',
-  'tls.version.tls1_0.rejected',
-  'tls.version.tls1_1.rejected',
-  'tls.version.tls1_2.accepted',
-  'tls.version.tls1_3.accepted',
-  'tls.cipher.no-weak',
-  'tls.cipher.forward-secrecy',
-  'cert.trusted',
-  'cert.chain.complete',
-  'cert.name.matches',
-  'cert.validity.days-left',
-  'cert.key.strength',
-  'smtp.connection-limit',
-]
+const ALL = MAIL_HOST_CHECKS
 
 /** The shipped template with main options replaced or added, plus ACL statements at the top of acl_check_mail. */
 async function exim(main: Record<string, string>, mailAcl = ''): Promise<void> {

@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { downSandbox, upLab } from '../sandbox/engine.ts'
 import { testSession } from '../sandbox/test-session.ts'
-import type { CheckId } from './registry.ts'
 import type { SandboxHandle } from './sandbox-handle.ts'
 import { createPki, fullchain, type TestPki } from './test-support/pki.ts'
 import { configurePostfix, savePostfixDefaults } from './test-support/postfix-config.ts'
-import { audit, sh } from './test-support/sandbox-audit.ts'
+import { audit, MAIL_HOST_CHECKS, sh } from './test-support/sandbox-audit.ts'
 
 const SESSION = testSession('checker-postfix')
 let sb: SandboxHandle
@@ -51,29 +50,7 @@ const HARDENED: Record<string, string> = {
 /** Back to Debian's main.cf/master.cf, then the given settings, then a reload. */
 const postfix = (main: Record<string, string>, master: string[] = []): Promise<void> => configurePostfix(sb, main, master)
 
-const ALL: CheckId[] = [
-  'smtp.banner.no-version',
-  'smtp.starttls.offered',
-  'smtp.auth.hidden-before-tls',
-  'smtp.auth.offered-after-tls',
-  'smtp.tls.required-before-mail',
-  'smtp.vrfy.disabled',
-  'smtp.etrn.rejected',
-  'tls.implicit',
-  'tls.version.ssl3.rejected',
-  'tls.version.tls1_0.rejected',
-  'tls.version.tls1_1.rejected',
-  'tls.version.tls1_2.accepted',
-  'tls.version.tls1_3.accepted',
-  'tls.cipher.no-weak',
-  'tls.cipher.forward-secrecy',
-  'cert.trusted',
-  'cert.chain.complete',
-  'cert.name.matches',
-  'cert.validity.days-left',
-  'cert.key.strength',
-  'smtp.connection-limit',
-]
+const ALL = MAIL_HOST_CHECKS
 
 beforeAll(async () => {
   sb = await upLab({ lab: 'postfix', session: SESSION, fresh: true })

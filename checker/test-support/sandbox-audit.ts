@@ -4,6 +4,31 @@ import { runChecks, type CheckRequest } from '../runner.ts'
 import type { SandboxHandle } from '../sandbox-handle.ts'
 import type { CheckResult, Status, Target } from '../types.ts'
 
+/** Every check that grades a mail host over the network, as both labs' sandbox tests audit them. */
+export const MAIL_HOST_CHECKS: readonly CheckId[] = [
+  'smtp.banner.no-version',
+  'smtp.starttls.offered',
+  'smtp.auth.hidden-before-tls',
+  'smtp.auth.offered-after-tls',
+  'smtp.tls.required-before-mail',
+  'smtp.vrfy.disabled',
+  'smtp.etrn.rejected',
+  'tls.implicit',
+  'tls.version.ssl3.rejected',
+  'tls.version.tls1_0.rejected',
+  'tls.version.tls1_1.rejected',
+  'tls.version.tls1_2.accepted',
+  'tls.version.tls1_3.accepted',
+  'tls.cipher.no-weak',
+  'tls.cipher.forward-secrecy',
+  'cert.trusted',
+  'cert.chain.complete',
+  'cert.name.matches',
+  'cert.validity.days-left',
+  'cert.key.strength',
+  'smtp.connection-limit',
+]
+
 export interface Audit {
   readonly status: Record<string, Status>
   readonly results: Record<string, CheckResult>
