@@ -96,9 +96,12 @@ export function coverage(documentMarkdown: string, deckMarkdown: string, deckPat
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const REPO_ROOT = path.resolve(here, '..', '..')
 
-/** Course documents live in ../shared/seeds beside the repository (SMTP_TLS_LAB_SEEDS overrides). */
+/**
+ * The course documents, copied from ../shared/seeds into slides/decks/sources/ so that a clean clone (CI) can compare
+ * decks with them; SMTP_TLS_LAB_SEEDS points elsewhere (e.g. at ../shared/seeds to check a new version).
+ */
 export function seedPath(file: string): string {
-  const dir = process.env.SMTP_TLS_LAB_SEEDS ?? path.resolve(REPO_ROOT, '..', 'shared', 'seeds')
+  const dir = process.env.SMTP_TLS_LAB_SEEDS ?? path.join(REPO_ROOT, 'slides', 'decks', 'sources')
   return path.join(dir, file)
 }
 

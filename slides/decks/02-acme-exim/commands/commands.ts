@@ -196,7 +196,7 @@ export function extractCommands(text: string): DocCommand[] {
   return out
 }
 
-/** The document's commands as read from ../shared/seeds. */
+/** The document's commands as read from the course sources (see seedPath). */
 export function loadDocumentCommands(file = DOCUMENT_000): { path: string; text: string; commands: DocCommand[] } {
   const path = seedPath(file)
   const text = readFileSync(path, 'utf8')
