@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{bin,checker,sandbox,exercises,labs,slides,grading,bench}/**/*.test.ts'],
+          include: ['{bin,core,checker,sandbox,exercises,labs,slides,grading,bench}/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.sandbox.test.ts', '**/*.browser.test.ts'],
           testTimeout: 30_000,
         },
@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'sandbox',
-          include: ['{bin,checker,sandbox,exercises,labs,slides,grading}/**/*.sandbox.test.ts', '{labs,slides}/**/*.browser.test.ts'],
+          include: ['{bin,core,checker,sandbox,exercises,labs,slides,grading}/**/*.sandbox.test.ts', '{labs,slides}/**/*.browser.test.ts'],
           exclude: ['**/node_modules/**'],
           // Real containers are slow to start and the machine has 2 cores: run files one at a time.
           fileParallelism: false,
