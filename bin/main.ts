@@ -1,11 +1,6 @@
 // The `smtp-tls-lab` CLI: each module registers its own commands, this file only wires them together.
 import { Command } from 'commander'
-import { register as registerSandbox } from '../sandbox/cli.ts'
-import { register as registerChecker } from '../checker/cli.ts'
-import { register as registerExercises } from '../exercises/cli.ts'
-import { register as registerLabs } from '../labs/cli.ts'
-import { register as registerSlides } from '../slides/cli.ts'
-import { register as registerGrading } from '../grading/cli.ts'
+import { registerCommands } from './commands.ts'
 
 // `smtp-tls-lab checks | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -18,14 +13,9 @@ program
   .name('smtp-tls-lab')
   .description('Interactive lab for securing mail servers with TLS (Postfix, Exim): sandboxes, checker, course.')
   .showHelpAfterError()
-registerSandbox(program)
-registerChecker(program)
-registerExercises(program)
-registerLabs(program)
-registerSlides(program)
-registerGrading(program)
 
 try {
+  await registerCommands(program, process.argv.slice(2))
   await program.parseAsync(process.argv)
 } catch (err) {
   // Commands throw UserError for problems the user can fix; anything else is a bug and keeps its stack.

@@ -3,14 +3,23 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { Option, type Command } from 'commander'
 import { UserError } from '../bin/errors.ts'
-import { isCheckId, registry, type CheckId } from './registry.ts'
-import { formatJson, toJson } from './reporters/json.ts'
-import { enumerateCiphers, probeVersion } from './probes/tls.ts'
-import { VERSION_LABELS } from './probes/tls-hello.ts'
-import { formatJunit } from './reporters/junit.ts'
-import { formatResultLine, formatTerminal } from './reporters/terminal.ts'
-import { createConnectionGate, runChecks, type CheckRequest } from './runner.ts'
+import type { CheckId } from './registry.ts'
+import type { CheckRequest } from './runner.ts'
 import type { Lang, RunReport, Target, TransportMode } from './types.ts'
+
+/** The checker proper, loaded when `check` or `checks` runs: `--help` and the other commands never pay for it. */
+async function checker() {
+  const [registry, runner, tls, hello, json, junit, terminal] = await Promise.all([
+    import('./registry.ts'),
+    import('./runner.ts'),
+    import('./probes/tls.ts'),
+    import('./probes/tls-hello.ts'),
+    import('./reporters/json.ts'),
+    import('./reporters/junit.ts'),
+    import('./reporters/terminal.ts'),
+  ])
+  return { ...registry, ...runner, ...tls, ...hello, ...json, ...junit, ...terminal }
+}
 
 interface CheckCliOptions {
   port?: string
@@ -32,6 +41,7 @@ interface CheckCliOptions {
 
 /** Every suite accepted per accepted version, one handshake per suite: the detailed cipher report. */
 async function enumeration(target: Target): Promise<Record<string, string[]>> {
+  const { createConnectionGate, enumerateCiphers, probeVersion, VERSION_LABELS } = await checker()
   const gate = createConnectionGate(4)
   const ep = { ...target, gate }
   const out: Record<string, string[]> = {}
@@ -56,7 +66,8 @@ export function exitCodeOf(report: RunReport): number {
   return 0
 }
 
-export function parseCheckList(list: string): CheckId[] {
+export async function parseCheckList(list: string): Promise<CheckId[]> {
+  const { isCheckId } = await import('./registry.ts')
   const ids = list
     .split(',')
     .map((s) => s.trim())
@@ -68,6 +79,7 @@ export function parseCheckList(list: string): CheckId[] {
 }
 
 async function checkCommand(host: string, o: CheckCliOptions): Promise<void> {
+  const { registry, runChecks, formatJson, toJson, formatJunit, formatResultLine, formatTerminal } = await checker()
   if (o.starttls && o.tls) throw new UserError('--starttls and --tls exclude each other')
   if (o.json && o.junit) throw new UserError('--json and --junit exclude each other')
   if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new UserError(`not a host name or address: ${host}`)
@@ -97,7 +109,7 @@ async function checkCommand(host: string, o: CheckCliOptions): Promise<void> {
     ...(stepMs ? { timeouts: { connectMs: stepMs, greetingMs: stepMs, replyMs: stepMs, tlsMs: stepMs } } : {}),
   }
   const checks: CheckRequest[] | undefined = o.checks
-    ? parseCheckList(o.checks).map((id) => ({ id }))
+    ? (await parseCheckList(o.checks)).map((id) => ({ id }))
     : (Object.keys(registry) as CheckId[])
         .filter((id) => registry[id].appliesTo.includes('remote'))
         // DNS checks need a resolver the learner names: never the host's own for lab names.
@@ -131,7 +143,8 @@ async function checkCommand(host: string, o: CheckCliOptions): Promise<void> {
   process.exitCode = exitCodeOf(report)
 }
 
-function catalog(o: { json?: boolean; lang: Lang }): void {
+async function catalog(o: { json?: boolean; lang: Lang }): Promise<void> {
+  const { registry } = await import('./registry.ts')
   const ids = Object.keys(registry) as CheckId[]
   if (o.json) {
     const list = ids.map((id) => {

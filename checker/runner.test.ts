@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { UNSEEN_CLOSE_MS } from './probes/smtp.ts'
 import { createConnectionGate, createProbeCache, remoteChecks, runChecks, runOne } from './runner.ts'
 import { defineCheck, verdict } from './define.ts'
 import { createPki, fullchain } from './test-support/pki.ts'
@@ -50,8 +51,11 @@ describe('runner', () => {
     }
     await runChecks({ target, checks: remote.filter((c) => c.id !== 'smtp.connection-limit'), gate, concurrency: 8 }).report
     expect(peak).toBe(2)
-    await new Promise((r) => setTimeout(r, 300))
+    // Slots are held until the server has closed its side (or a bounded while after we cut a connection).
+    const t0 = Date.now()
+    await inner.idle!()
     expect(held).toBe(0)
+    expect(Date.now() - t0).toBeLessThan(UNSEEN_CLOSE_MS + 200)
   })
 
   it('turns a check that throws into inconclusive/bug and one that hangs into inconclusive/timeout', async () => {

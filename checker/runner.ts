@@ -59,22 +59,38 @@ export function createProbeCache(): ProbeCache {
   }
 }
 
-/** At most `limit` connections per host at once; waiters are served in order. */
+/**
+ * At most `limit` connections per host at once, counted until the server has closed them (see probes/smtp.ts
+ * openTcp); waiters are served in order. 4 stays well under stock caps (Exim: smtp_accept_max = 20 for all
+ * clients; the course's hardened Exim and Postfix: 10 per client) with room for the server's other clients.
+ */
 export function createConnectionGate(limit = 4): ConnectionGate {
   const hosts = new Map<string, { active: number; waiting: (() => void)[] }>()
+  let held = 0
+  let idleWaiters: (() => void)[] = []
   return {
+    idle(): Promise<void> {
+      return held === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))
+    },
     acquire(host: string, signal?: AbortSignal): Promise<() => void> {
       const h = hosts.get(host) ?? { active: 0, waiting: [] }
       hosts.set(host, h)
       const grant = (): (() => void) => {
         h.active++
+        held++
         let done = false
         return () => {
           if (done) return
           done = true
           h.active--
+          held--
           const next = h.waiting.shift()
           if (next) next()
+          if (held === 0) {
+            const w = idleWaiters
+            idleWaiters = []
+            w.forEach((f) => f())
+          }
         }
       }
       if (h.active < limit) return Promise.resolve(grant())
@@ -231,7 +247,11 @@ export function runChecks(opts: RunOptions): CheckRun {
     }
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 6) }, worker))
     // Checks that load the server run last and alone, so they cannot turn others' probes into 421s.
-    for (const i of exclusive) await runIndex(i)
+    for (const i of exclusive) {
+      // Connections other checks left behind still count on the server: a check that loads it starts from zero.
+      await gate.idle?.()
+      await runIndex(i)
+    }
     finished = true
     waker.wake?.()
     return Object.freeze({ target: opts.target, checks: Object.freeze(results.filter((r): r is CheckResult => !!r)), durationMs: Math.round(performance.now() - started), startedAt })

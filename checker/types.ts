@@ -40,9 +40,15 @@ export interface StepTimeouts {
   readonly tlsMs: number
 }
 
-/** Caps concurrent connections to one server; release() must be called once the socket is closed. */
+/**
+ * Caps the connections one server is serving for us. release() must be called once the server no longer counts
+ * the connection: after its side closed (openTcp does it), not merely ours, since servers count a connection until
+ * the process serving it exits.
+ */
 export interface ConnectionGate {
   acquire(host: string, signal?: AbortSignal): Promise<() => void>
+  /** Resolves once no slot is held (for any host): e.g. before a check that measures the server's own cap. */
+  idle?(): Promise<void>
 }
 
 export interface Evidence {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stripControl } from './text.ts'
+import { safeJsonStringify, stripControl } from './text.ts'
 
 describe('stripControl', () => {
   it('removes CSI, OSC and 8-bit escape sequences whole', () => {
@@ -19,5 +19,16 @@ describe('stripControl', () => {
   })
   it('leaves ordinary French text alone', () => {
     expect(stripControl('Réussi : clé privée 0640 — « ok »')).toBe('Réussi : clé privée 0640 — « ok »')
+  })
+})
+
+describe('safeJsonStringify', () => {
+  it('escapes what JSON.stringify leaves raw (DEL, C1, bidi, line separators) and parses back to the same data', () => {
+    const v = { s: 'a\x7fb\x9b2Jc\u202Ed\u2028e\x1b[2J', n: 1 }
+    const text = safeJsonStringify(v, 2)
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029]/) // the indentation's newlines aside
+    expect(text).toContain('a\\u007fb\\u009b2Jc\\u202ed\\u2028e\\u001b[2J')
+    expect(JSON.parse(text)).toEqual(v)
+    expect(safeJsonStringify(undefined)).toBe('null')
   })
 })

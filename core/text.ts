@@ -29,3 +29,13 @@ export function stripControl(text: string, opts: StripOptions = {}): string {
     opts.replacement === 'none' ? '' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`.replace(/^\\x(.{3,})$/, '\\u$1'),
   )
 }
+
+// JSON.stringify escapes C0 but not DEL, C1, the bidi controls or the line separators, which a terminal or an editor
+// showing the file would act on. Escaped as \uXXXX, a parser reads back exactly the same string.
+const JSON_UNSAFE = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** JSON.stringify whose output holds no raw control character: the data is unchanged, only its spelling is. */
+export function safeJsonStringify(value: unknown, space?: number): string {
+  // JSON.stringify(undefined) is undefined, not a string: spell it as null like a nested one.
+  return (JSON.stringify(value, null, space) ?? 'null').replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}

@@ -1,8 +1,10 @@
-// Hands an exercise's planned checks to the checker runner (registry checks) and runOne (exercise-local checks).
+// Hands an exercise's planned checks to the checker runner (registry checks) and runOne (exercise-local checks),
+// then decides whose fault an unfinished check is: in a sandbox, the learner's server refusing is a fail (classify.ts).
 import { createConnectionGate, createProbeCache, runChecks, runOne, type CheckRequest } from '../checker/runner.ts'
 import { isCheckId } from '../checker/registry.ts'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { CheckResult, Lang } from '../checker/types.ts'
+import { asFail, learnerFault, sandboxHealth, type SandboxHealth } from './classify.ts'
 import type { PlannedCheck } from './runner.ts'
 
 export interface BridgeOptions {
@@ -11,7 +13,29 @@ export interface BridgeOptions {
   readonly onResult: (planned: PlannedCheck, result: CheckResult) => void
 }
 
+/**
+ * Delivers results, turning an inconclusive one into a fail when the learner's server is what stopped it (its
+ * refusal, its 454, its TLS alert) and the sandbox around it is healthy. The health probe runs once, and only when
+ * some result needs it; a sick sandbox keeps every inconclusive result as it is (the grader's problem).
+ */
+function classifying(handle: SandboxHandle, opts: BridgeOptions) {
+  let health: Promise<SandboxHealth> | null = null
+  const pending: Promise<void>[] = []
+  const deliver = (p: PlannedCheck, r: CheckResult): void => {
+    const fault = p.target.service === 'mail' ? learnerFault(r, p.target) : null
+    if (!fault || opts.signal?.aborted) return opts.onResult(p, r)
+    health ??= sandboxHealth(handle, p.target.service).catch((e: unknown) => ({ healthy: false, lines: [`# ${(e as Error).message}`] }))
+    pending.push(
+      health.then((h) =>
+        opts.onResult(p, h.healthy ? asFail(r, fault) : { ...r, evidence: { ...r.evidence, lines: [...r.evidence.lines, '# the sandbox itself is not healthy:', ...h.lines] } }),
+      ),
+    )
+  }
+  return { deliver, settled: () => Promise.all(pending) }
+}
+
 export async function runExerciseChecks(handle: SandboxHandle, planned: readonly PlannedCheck[], opts: BridgeOptions): Promise<void> {
+  const classify = classifying(handle, opts)
   const byKey = new Map(planned.map((p) => [p.key, p]))
   const registered = planned.filter((p) => !p.local)
   const local = planned.filter((p) => p.local)
@@ -36,7 +60,7 @@ export async function runExerciseChecks(handle: SandboxHandle, planned: readonly
       onResult: (r) => {
         const key = (r as CheckResult & { key?: string }).key ?? r.id
         const p = byKey.get(key)
-        if (p) opts.onResult(p, r)
+        if (p) classify.deliver(p, r)
       },
     })
     await run.report
@@ -52,7 +76,7 @@ export async function runExerciseChecks(handle: SandboxHandle, planned: readonly
         { target: p.target, key: p.key, ...(p.check.params ? { params: p.check.params } : {}) },
         { cache, gate, sandbox: handle, ...(opts.signal ? { signal: opts.signal } : {}) },
       )
-      opts.onResult(p, r)
+      classify.deliver(p, r)
     }
   }
 
@@ -60,4 +84,5 @@ export async function runExerciseChecks(handle: SandboxHandle, planned: readonly
   // other check is done, or a concurrent probe (e.g. renewal.reloads) sees a half-swapped key pair.
   await Promise.all([runRegistered(), runLocal(local.filter((p) => !p.local!.exclusive))])
   await runLocal(local.filter((p) => p.local!.exclusive))
+  await classify.settled()
 }

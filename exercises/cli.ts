@@ -2,16 +2,17 @@
 import type { Command } from 'commander'
 import { UserError } from '../bin/errors.ts'
 import type { Lang } from '../checker/types.ts'
-import { exercises, findExercise } from './index.ts'
 import type { Exercise } from './load.ts'
-import { proveExercise, type ProofResult } from './runner.ts'
+import type { ProofResult } from './runner.ts'
 
 function parseLang(v: string | undefined): Lang {
   if (v === undefined || v === 'fr' || v === 'en') return v ?? 'fr'
   throw new UserError(`--lang must be fr or en, got "${v}"`)
 }
 
-function pick(ids: readonly string[]): Exercise[] {
+// The exercises (and the checker they use) are loaded when a command runs, not for `--help` or other commands.
+async function pick(ids: readonly string[]): Promise<Exercise[]> {
+  const { exercises, findExercise } = await import('./index.ts')
   if (ids.length === 0) return [...exercises]
   return ids.map((id) => {
     const ex = findExercise(id)
@@ -25,7 +26,10 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 function proofJson(p: ProofResult) {
   const phase = (ph: ProofResult['start']) =>
     ph && {
-      allPassed: ph.report.allPassed,
+      state: ph.report.state,
+      passed: ph.report.passed,
+      score: ph.report.score,
+      maxScore: ph.report.maxScore,
       results: ph.report.results.map((r) => ({ key: r.key, id: r.id, status: r.status, reason: r.reason, summary: r.summary })),
     }
   return { id: p.id, ok: p.ok, problems: p.problems, timings: p.timings, start: phase(p.start), solved: phase(p.solved) }
@@ -42,7 +46,8 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--lab <lab>', 'only the exercises of this lab (postfix|exim)')
     .option('--lang <lang>', 'title language (fr|en)', 'fr')
-    .action((opts: { json?: boolean; lab?: string; lang?: string }) => {
+    .action(async (opts: { json?: boolean; lab?: string; lang?: string }) => {
+      const { exercises } = await import('./index.ts')
       const lang = parseLang(opts.lang)
       if (opts.lab !== undefined && opts.lab !== 'postfix' && opts.lab !== 'exim') {
         throw new UserError(`--lab must be postfix or exim, got "${opts.lab}"`)
@@ -65,7 +70,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { lang?: string; json?: boolean }) => {
       const lang = parseLang(opts.lang)
-      const [ex] = pick([id])
+      const [ex] = await pick([id])
       const m = ex!.manifest
       const text = await ex!.text(lang)
       if (opts.json) {
@@ -92,7 +97,8 @@ export function register(program: Command): void {
     .argument('[ids...]', 'exercise ids (default: all)')
     .option('--json', 'machine-readable output')
     .action(async (ids: string[], opts: { json?: boolean }) => {
-      const list = pick(ids)
+      const { proveExercise } = await import('./runner.ts')
+      const list = await pick(ids)
       const results: ProofResult[] = []
       const say = (line: string) => {
         if (!opts.json) process.stderr.write(line + '\n')

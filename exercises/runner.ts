@@ -5,6 +5,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { SandboxHandle, ServiceName } from '../checker/sandbox-handle.ts'
 import type { CheckDefinition, CheckResult, Lang, Target, TransportMode } from '../checker/types.ts'
+import { scoreOf, type Score } from '../core/score.ts'
 import type { ExerciseCheck, ExerciseTarget } from './define.ts'
 import { checkKey, type Exercise, type ResolvedStep } from './load.ts'
 import { runExerciseChecks } from './check-bridge.ts'
@@ -163,13 +164,10 @@ export interface GradedResult extends CheckResult {
   readonly target: Target
 }
 
-export interface GradeReport {
+/** The checks' results and their score under the course's one rule (core/score.ts): `passed` decides everywhere. */
+export interface GradeReport extends Score {
   readonly exercise: string
   readonly results: readonly GradedResult[]
-  /** Sum of the weights of passing checks. */
-  readonly score: number
-  readonly maxScore: number
-  readonly allPassed: boolean
   readonly durationMs: number
 }
 
@@ -218,16 +216,10 @@ export async function gradeExercise(handle: SandboxHandle, exercise: Exercise, o
   // Report in manifest order whatever the completion order was.
   const order = new Map(planned.map((p, i) => [p.key, i]))
   results.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0))
-  const maxScore = planned.reduce((s, p) => s + p.weight, 0)
-  const score = results.filter((r) => r.status === 'pass').reduce((s, r) => s + r.weight, 0)
-  return {
-    exercise: exercise.id,
-    results,
-    score,
-    maxScore,
-    allPassed: results.length === planned.length && results.every((r) => r.status === 'pass'),
-    durationMs: Date.now() - started,
-  }
+  // A planned check without a result is the grader's loss, never a free pass: it counts as inconclusive.
+  const byKey = new Map(results.map((r) => [r.key, r]))
+  const score = scoreOf(planned.map((p) => ({ key: p.key, status: byKey.get(p.key)?.status ?? 'inconclusive', weight: p.weight })))
+  return { exercise: exercise.id, results, ...score, durationMs: Date.now() - started }
 }
 
 export interface ProofPhase {
@@ -298,7 +290,7 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
     lap('gradeStart')
     start = { report: startReport, ms: t.gradeStart }
     await opts.onPhase?.('start', handle, startReport)
-    if (startReport.allPassed) problems.push('the start state already passes every check')
+    if (startReport.passed) problems.push('the start state already passes every check')
     for (const key of mustFailAtStart(exercise)) {
       const r = startReport.results.find((x) => x.key === key)
       if (r?.status === 'pass') problems.push(`start state: ${key} passes but the exercise is about it`)
@@ -310,8 +302,11 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
     lap('gradeSolved')
     solved = { report: solvedReport, ms: t.gradeSolved }
     await opts.onPhase?.('solved', handle, solvedReport)
-    for (const r of solvedReport.results) {
-      if (r.status !== 'pass') problems.push(`solution: ${r.key} is ${r.status}${r.reason ? ` (${r.reason})` : ''}: ${r.summary.en}`)
+    if (!solvedReport.passed) {
+      problems.push(`solution: not passed (${solvedReport.state}, ${solvedReport.score}/${solvedReport.maxScore})`)
+      for (const r of solvedReport.results) {
+        if (r.status !== 'pass' && r.status !== 'skip') problems.push(`solution: ${r.key} is ${r.status}${r.reason ? ` (${r.reason})` : ''}: ${r.summary.en}`)
+      }
     }
   } catch (err) {
     error = err instanceof Error ? err.message : String(err)

@@ -7,6 +7,7 @@ import type { Lang } from '../checker/types.ts'
 import type { Exercise } from '../exercises/load.ts'
 import { errorGrade, gradeMapped, GradingAborted, intake, rejectedGrade, type SubmissionGrade } from './grade.ts'
 import { DEFAULT_LIMITS, SubmissionRejected, type IntakeLimits, type MappedSubmission } from './intake.ts'
+import { PreparedWorker, type PrepareTimings } from './prepared.ts'
 
 const ARCHIVE_RE = /\.(tar\.gz|tgz|tar|zip)$/i
 
@@ -81,6 +82,11 @@ export interface ClassOptions {
   readonly onGrade?: (g: SubmissionGrade) => void
   readonly onSession?: (session: string, active: boolean) => void
   readonly topologyFile?: string
+  /**
+   * true (default): each worker sets the start state up once and grades every learner on a fresh graded service
+   * made from its snapshot (grading/prepared.ts); false: a whole fresh sandbox and setup per learner.
+   */
+  readonly prepared?: boolean
 }
 
 export interface ClassResult {
@@ -90,6 +96,8 @@ export interface ClassResult {
   readonly interrupted: boolean
   readonly durationMs: number
   readonly startedAt: string
+  /** Per worker, what preparing its start state once cost (prepared mode). */
+  readonly prepared: readonly (PrepareTimings & { readonly worker: string })[]
 }
 
 export const newBatch = (): string => `b${randomBytes(3).toString('hex')}`
@@ -131,13 +139,47 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
     }
   }
 
+  // Sandboxes a killed earlier batch left behind go first: their owner is dead (sandbox/owner.ts).
+  if (queue.length) {
+    const { reapOrphans } = await import('../sandbox/engine.ts')
+    const reaped = await reapOrphans().catch((err: unknown) => [`(reaper failed: ${(err as Error).message})`])
+    if (reaped.length) emit({ type: 'log', line: `removed what dead gradings left: ${reaped.join(', ')}` })
+  }
+
   let next = 0
   let interrupted = false
-  const worker = async (): Promise<void> => {
+  const prepared: (PrepareTimings & { worker: string })[] = []
+  const worker = async (w: number): Promise<void> => {
+    let pw: PreparedWorker | null = null
+    if (opts.prepared !== false && next < queue.length && !opts.signal?.aborted) {
+      const ws = workerSession(batch, w)
+      opts.onSession?.(ws, true)
+      pw = new PreparedWorker(ws, opts.exercise, `grade:${batch}`, (line) => emit({ type: 'log', line }), opts.topologyFile)
+      try {
+        prepared.push({ worker: ws, ...(await pw.prepare()) })
+      } catch (err) {
+        // Not fatal: this worker falls back to a fresh sandbox per learner, whose error (if any) is then graded as such.
+        emit({ type: 'log', line: `${ws}: could not prepare the start state (${(err as Error).message.split('\n')[0]}); fresh sandboxes instead` })
+        await pw.close()
+        opts.onSession?.(ws, false)
+        pw = null
+      }
+    }
+    try {
+      await gradeQueue(pw)
+    } finally {
+      if (pw) {
+        await pw.close()
+        opts.onSession?.(pw.session, false)
+      }
+    }
+  }
+  const gradeQueue = async (pw: PreparedWorker | null): Promise<void> => {
     while (next < queue.length && !opts.signal?.aborted) {
       const n = next++
       const item = queue[n]!
       const session = batchSession(batch, n)
+      const giveBack = pw?.lend(session)
       try {
         const g = await gradeMapped(opts.exercise, item.mapped, {
           learner: item.learner,
@@ -164,25 +206,31 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
         keep(g)
         emit({ type: 'done', grade: g })
       } finally {
+        giveBack?.()
         opts.onSession?.(session, false)
       }
     }
   }
   const n = Math.max(1, Math.min(opts.parallel, queue.length || 1))
-  await Promise.all(Array.from({ length: n }, worker))
+  await Promise.all(Array.from({ length: n }, (_, w) => worker(w + 1)))
   if (opts.signal?.aborted) interrupted = true
   grades.sort((a, b) => a.learner.localeCompare(b.learner))
-  return { batch, grades, skipped: listing.skipped, interrupted, durationMs: Date.now() - t0, startedAt }
+  return { batch, grades, skipped: listing.skipped, interrupted, durationMs: Date.now() - t0, startedAt, prepared }
 }
 
-/** Removes every sandbox whose session starts with the prefix (a batch's), whatever state it is in. */
+/** Session of a class worker's prepared sandbox: under the batch's prefix, so the Ctrl-C sweep finds it too. */
+export const workerSession = (batch: string, w: number): string => `${batch}-w${w}`
+
+/** Removes every sandbox whose session starts with the prefix (a batch's), whatever state it is in, and their snapshots. */
 export async function downSessionsWithPrefix(prefix: string): Promise<string[]> {
   const { listSessions, downSandbox } = await import('../sandbox/engine.ts')
+  const { removeSnapshots } = await import('../sandbox/snapshot.ts')
   const gone: string[] = []
   for (const s of await listSessions()) {
     if (!s.session.startsWith(prefix)) continue
     await downSandbox(s.session).catch(() => undefined)
     gone.push(s.session)
   }
+  for (const tag of await removeSnapshots((s) => s.startsWith(prefix)).catch(() => [])) gone.push(`image ${tag}`)
   return gone
 }

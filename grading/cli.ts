@@ -12,7 +12,9 @@ import { ProgressStore } from '../labs/progress-store.ts'
 import { batchSession, defaultParallel, downSessionsWithPrefix, gradeClass, newBatch, type ClassResult } from './class.ts'
 import { gradeSubmission, GradingAborted, newSession, type SubmissionGrade } from './grade.ts'
 import { DEFAULT_LIMITS, type IntakeLimits } from './intake.ts'
-import { classCsv, classJson, exitCodeFor, formatGradeText, gradeJson, gradeJunit, scoreText, toGradeInput } from './report.ts'
+import { writeClassCsv, writeClassJson } from './export.ts'
+import { stripControl } from '../core/text.ts'
+import { classJson, exitCodeFor, formatGradeText, gradeJson, gradeJunit, scoreText, toGradeInput } from './report.ts'
 
 interface GradeCliOptions {
   exercise?: string
@@ -107,10 +109,13 @@ async function gradeOne(o: GradeCliOptions, exercise: Exercise): Promise<void> {
   const source = o.submission!
   const learner = o.learner ?? path.basename(path.resolve(source)).replace(/\.(tar\.gz|tgz|tar|zip)$/i, '')
   const machine = o.json === true
-  const say = (l: string): void => void process.stderr.write(`${l}\n`)
+  // Progress names learners and files and relays the grader's log (service output): never a raw control sequence.
+  const say = (l: string): void => void process.stderr.write(`${stripControl(l, { multiline: true })}\n`)
   const store = openStore(o)
   const controller = new AbortController()
-  const session = newSession()
+  // --batch names the sandboxes of a single submission too, as its help says (CI runs can tell theirs apart).
+  if (o.batch !== undefined && !/^[a-z0-9][a-z0-9-]{0,20}$/.test(o.batch)) throw new UserError(`--batch must be 1 to 21 lowercase letters, digits and dashes (it names the sandboxes), got "${o.batch}"`)
+  const session = newSession(o.batch ? `${o.batch}-` : 'g')
   const active = new Set<string>()
   const untrap = trapInterrupts(controller, active, session, say)
   let g: SubmissionGrade
@@ -143,6 +148,12 @@ async function gradeOne(o: GradeCliOptions, exercise: Exercise): Promise<void> {
   if (machine) process.stdout.write(`${JSON.stringify(gradeJson(g, lang), null, 2)}\n`)
   else process.stdout.write(formatGradeText(g, { lang, color: process.stdout.isTTY === true }))
   process.exitCode = exitCodeFor(g)
+  if (g.verdict === 'graded' && g.state === 'incomplete')
+    say(
+      lang === 'fr'
+        ? `note incomplète (problème du correcteur, pas de l’apprenant) : corrigez de nouveau la même copie (code de sortie 3)`
+        : `incomplete grade (the grader's trouble, not the learner's): grade the same submission again (exit code 3)`,
+    )
 }
 
 async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> {
@@ -152,7 +163,8 @@ async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> 
   const batch = o.batch ?? newBatch()
   if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(batch)) throw new UserError(`--batch must be 1 to 21 lowercase letters, digits and dashes (it names the sandboxes), got "${batch}"`)
   const outDir = path.resolve(o.out ?? `${dir.replace(/\/+$/, '')}-grades`)
-  const say = (l: string): void => void process.stderr.write(`${l}\n`)
+  // Progress names learners and files and relays the grader's log (service output): never a raw control sequence.
+  const say = (l: string): void => void process.stderr.write(`${stripControl(l, { multiline: true })}\n`)
   const store = openStore(o)
   const controller = new AbortController()
   const active = new Set<string>()
@@ -161,7 +173,7 @@ async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> 
   let bar: cliProgress.SingleBar | null = null
   let done = 0
   let total = 0
-  const line = (g: SubmissionGrade): string => `${g.learner}: ${scoreText(g)}${g.reason ? ` — ${g.reason[lang]}` : ''}`
+  const line = (g: SubmissionGrade): string => stripControl(`${g.learner}: ${scoreText(g, lang)}${g.reason ? ` — ${g.reason[lang]}` : ''}`)
   say(`grading ${exercise.id} for ${dir} with ${parallel} sandbox(es) at once (batch ${batch}, sessions ${batchSession(batch, 0)}…)`)
   let result: ClassResult
   try {
@@ -201,20 +213,21 @@ async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> 
   mkdirSync(outDir, { recursive: true })
   const meta = { exercise: exercise.id, batch, parallel, startedAt: result.startedAt, durationMs: result.durationMs }
   const json = classJson(result.grades, meta, lang)
-  writeFileSync(path.join(outDir, 'class.csv'), classCsv(result.grades, lang))
-  writeFileSync(path.join(outDir, 'class.json'), `${JSON.stringify(json, null, 2)}\n`)
+  writeClassCsv(path.join(outDir, 'class.csv'), result.grades, meta, lang)
+  writeClassJson(path.join(outDir, 'class.json'), json)
   if (o.json) process.stdout.write(`${JSON.stringify({ ...json, learners: undefined, out: outDir }, null, 2)}\n`)
   else {
     for (const g of result.grades) process.stdout.write(`${line(g)}\n`)
     const c = json.counts
     const perMin = result.durationMs > 0 ? ((c.graded * 60_000) / result.durationMs).toFixed(1) : '-'
     process.stdout.write(
-      `\n${c.submissions} submissions: ${c.graded} graded (${c.complete} full marks), ${c.rejected} rejected, ${c.error} grader errors — ` +
+      `\n${c.submissions} submissions: ${c.graded} graded (${c.passed} full marks, ${c.incomplete} incomplete), ${c.rejected} rejected, ${c.error} grader errors — ` +
         `${(result.durationMs / 1000).toFixed(0)} s, ${perMin} graded/min with ${parallel} sandboxes\n` +
         `results: ${path.join(outDir, 'class.csv')}, ${path.join(outDir, 'class.json')}${store ? `, store ${path.resolve(o.dataDir)} (batch ${batch}: /instructor)` : ''}\n`,
     )
   }
-  process.exitCode = json.counts.error > 0 ? 3 : 0
+  // Grader errors and incomplete grades have no final score: 3 tells the instructor to grade them again.
+  process.exitCode = json.counts.error > 0 || json.counts.incomplete > 0 ? 3 : 0
 }
 
 export function register(program: Command): void {
@@ -241,8 +254,11 @@ export function register(program: Command): void {
       `
 Files: a declared /etc/postfix/main.cf is taken from main.cf (its basename) or etc/postfix/main.cf (the path
 mirrored), at the top of the submission or inside a single wrapping folder. Other files are ignored.
-Exit codes (--submission): 0 every criterion passed, 1 a criterion failed or was inconclusive, 2 usage error
-or submission rejected, 3 grader error. (--class): 0 batch done, 3 some grader errors, 130 interrupted.`,
+Score: pass = full weight, warning = half, fail = 0; an inconclusive criterion (the grader's trouble) is never
+dropped: the grade is "incomplete", without a final score, and the submission is to be graded again.
+Exit codes (--submission): 0 every criterion passed, 1 graded below full marks, 2 usage error or submission
+rejected, 3 no final score (grader error or incomplete: grade again). (--class): 0 batch done, 3 some grader
+errors or incomplete grades, 130 interrupted.`,
     )
     .action(async (o: GradeCliOptions) => {
       const exercise = pickExercise(o.exercise)

@@ -7,6 +7,7 @@ import { applySetup, gradeExercise, type GradedResult } from '../exercises/runne
 import { DEFAULT_LIMITS, mapSubmission, readSubmission, SubmissionRejected, type IntakeLimits, type MappedSubmission, type RejectCode } from './intake.ts'
 import { criterionPoints, score, type Criterion, type Score } from './score.ts'
 import { installFiles, markLogs, newLogLines, reloadService } from './service.ts'
+import { preparedSandbox } from './prepared.ts'
 
 export type Verdict = 'graded' | 'rejected' | 'error'
 
@@ -76,8 +77,11 @@ export function rejectedGrade(exercise: Exercise, learner: string, err: Submissi
     criteria: [],
     installed: [],
     ignored: [],
+    // Refused at intake: the learner's doing, so a final 0 out of the exercise's whole weight.
     ...score([]),
+    maxScore: totalWeight(exercise),
     fullScore: totalWeight(exercise),
+    percent: 0,
     timings,
   }
 }
@@ -93,7 +97,10 @@ export function errorGrade(exercise: Exercise, learner: string, startedAt: strin
     criteria: [],
     installed: [],
     ignored: [],
+    // The grader failed: no final score, the submission is to be graded again.
     ...score([]),
+    state: 'incomplete',
+    maxScore: totalWeight(exercise),
     fullScore: totalWeight(exercise),
     timings: {},
     ...extra,
@@ -162,23 +169,29 @@ export async function gradeMapped(exercise: Exercise, mapped: MappedSubmission, 
     t[k] = now - mark
     mark = now
   }
-  const { upLab, downSandbox } = await import('../sandbox/engine.ts')
+  const { upLab, downSandbox, gradingOwner } = await import('../sandbox/engine.ts')
   opts.onSession?.(session)
   let phase = 'up'
   try {
     throwIfAborted(opts.signal)
-    log(`${opts.learner}: fresh ${exercise.manifest.lab} sandbox (session ${session})`)
-    const handle = await upLab({
-      lab: exercise.manifest.lab,
-      session,
-      fresh: true,
-      ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
-      onProgress: (m) => log(`${opts.learner}:   ${m}`),
-    })
+    // A class worker may lend a sandbox already in the start state, with a fresh graded service (grading/prepared.ts).
+    const lent = preparedSandbox(session)
+    log(`${opts.learner}: ${lent ? 'prepared' : 'fresh'} ${exercise.manifest.lab} sandbox (session ${session})`)
+    const handle =
+      (await lent) ??
+      (await upLab({
+        lab: exercise.manifest.lab,
+        session,
+        fresh: true,
+        // Its process's sandbox: the next `grade` or `start` removes it if this process dies (sandbox/owner.ts).
+        owner: gradingOwner(session),
+        ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
+        onProgress: (m) => log(`${opts.learner}:   ${m}`),
+      }))
     lap('up')
     throwIfAborted(opts.signal)
     phase = 'setup'
-    await applySetup(handle, exercise, (l) => log(`${opts.learner}:   ${l}`))
+    if (!lent) await applySetup(handle, exercise, (l) => log(`${opts.learner}:   ${l}`))
     lap('setup')
     throwIfAborted(opts.signal)
     phase = 'install'

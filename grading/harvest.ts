@@ -1,5 +1,5 @@
 // Reference submissions read back from a real sandbox (start state, scripted solution), and a postconf-like editor to derive partial ones.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Exercise } from '../exercises/load.ts'
 import { applySetup, applySolution } from '../exercises/runner.ts'
@@ -8,19 +8,29 @@ import { newSession } from './grade.ts'
 /** Declared path → content. */
 export type SubmissionFiles = ReadonlyMap<string, Buffer>
 
+/** Declared path → permission bits, as `ls -l` shows them in the sandbox (a key's 600 must travel with it). */
+export type SubmissionModes = ReadonlyMap<string, number>
+
 export interface Harvest {
   readonly start: SubmissionFiles
   readonly solution: SubmissionFiles
+  readonly startModes: SubmissionModes
+  readonly solutionModes: SubmissionModes
+  /** Phases of the one harvesting sandbox, in ms. */
+  readonly timings: Readonly<Record<'up' | 'setup' | 'solve' | 'down', number>>
   readonly durationMs: number
 }
 
-async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<SubmissionFiles> {
-  const out = new Map<string, Buffer>()
+async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<{ files: SubmissionFiles; modes: SubmissionModes }> {
+  const files = new Map<string, Buffer>()
+  const modes = new Map<string, number>()
   for (const p of exercise.manifest.submission) {
     const st = await handle.stat('mail', p)
-    if (st?.isFile) out.set(p, await handle.readFile('mail', p, 256 * 1024))
+    if (!st?.isFile) continue
+    files.set(p, await handle.readFile('mail', p, 256 * 1024))
+    modes.set(p, st.mode)
   }
-  return out
+  return { files, modes }
 }
 
 /** What the declared files hold in the start state and after the scripted solution, on one fresh sandbox. */
@@ -29,22 +39,41 @@ export async function harvest(exercise: Exercise, opts: { log?: (l: string) => v
   const { upLab, downSandbox } = await import('../sandbox/engine.ts')
   const session = opts.session ?? newSession('h')
   const log = opts.log ?? (() => {})
+  const timings = { up: 0, setup: 0, solve: 0, down: 0 }
+  let mark = t0
+  const lap = (k: keyof typeof timings): void => {
+    const now = Date.now()
+    timings[k] = now - mark
+    mark = now
+  }
   try {
     const handle = await upLab({ lab: exercise.manifest.lab, session, fresh: true })
+    lap('up')
     await applySetup(handle, exercise, log)
     const start = await readDeclared(handle, exercise)
+    lap('setup')
     await applySolution(handle, exercise, log)
     const solution = await readDeclared(handle, exercise)
-    return { start, solution, durationMs: Date.now() - t0 }
-  } finally {
+    lap('solve')
+    mark = Date.now()
     await downSandbox(session).catch(() => undefined)
+    lap('down')
+    return { start: start.files, solution: solution.files, startModes: start.modes, solutionModes: solution.modes, timings, durationMs: Date.now() - t0 }
+  } catch (err) {
+    await downSandbox(session).catch(() => undefined)
+    throw err
   }
 }
 
-/** Writes a submission folder (files by basename, as a learner would hand them in). */
-export function writeSubmission(dir: string, files: SubmissionFiles): string {
+/** Writes a submission folder (files by basename, as a learner would hand them in), with their modes when given. */
+export function writeSubmission(dir: string, files: SubmissionFiles, modes?: SubmissionModes): string {
   mkdirSync(dir, { recursive: true })
-  for (const [p, content] of files) writeFileSync(path.join(dir, path.posix.basename(p)), content)
+  for (const [p, content] of files) {
+    const dest = path.join(dir, path.posix.basename(p))
+    writeFileSync(dest, content)
+    const mode = modes?.get(p)
+    if (mode !== undefined) chmodSync(dest, mode)
+  }
   return dir
 }
 

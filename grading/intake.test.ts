@@ -1,6 +1,6 @@
 // Submission intake: what a learner may hand in, and every hostile shape of archive or folder that is refused.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -120,6 +120,21 @@ describe('refused submissions', () => {
     put('sub/master.cf', MASTER)
     symlinkSync('/etc/passwd', path.join(dir, 'sub/main.cf'))
     await expectRejected(path.join(dir, 'sub'), 'symlink', 'main.cf')
+  })
+
+  it('a hard link in a folder is rejected: its bytes may be a file outside the submission', async () => {
+    // A hard link to a file outside the folder (here a "secret" next to it) is a regular file to lstat; only its
+    // link count tells it apart. Both names of the pair are refused, whichever the walk meets.
+    const secret = put('secret.key', '-----BEGIN PRIVATE KEY-----\n')
+    put('sub/master.cf', MASTER)
+    linkSync(secret, path.join(dir, 'sub/main.cf'))
+    await expectRejected(path.join(dir, 'sub'), 'symlink', 'main.cf')
+    // Two names inside the submission for one inode are refused too (the file is the same, its names are not).
+    rmSync(secret)
+    rmSync(path.join(dir, 'sub/main.cf'))
+    put('sub2/main.cf', MAIN)
+    linkSync(path.join(dir, 'sub2/main.cf'), path.join(dir, 'sub2/master.cf'))
+    await expectRejected(path.join(dir, 'sub2'), 'symlink')
   })
 
   it('symlinks and hard links in archives are rejected', async () => {

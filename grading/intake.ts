@@ -197,6 +197,8 @@ async function readRegular(abs: string, rel: string, c: Collector): Promise<void
     const kind = specialKind(st)
     if (kind) throw R.special(rel, kind)
     if (!st.isFile()) throw R.special(rel, 'not a regular file')
+    // Checked again on the descriptor: a name swapped for a hard link after the lstat in walk() is caught here.
+    if (st.nlink > 1) throw R.symlink(rel)
     c.announceFile(rel, st.size)
     // Read at most one byte past the limit: a file growing after fstat cannot make us read more.
     const buf = Buffer.alloc(Math.min(st.size, c.limits.maxFileBytes) + 1)
@@ -224,6 +226,9 @@ async function walk(root: string, relDir: string, depth: number, c: Collector): 
     c.countEntry()
     const st = await lstat(path.join(dir, name))
     if (st.isSymbolicLink()) throw R.symlink(rel)
+    // A hard link is a regular file to lstat, and may share its bytes with a file outside the submission (a key
+    // the grader's user can read): only the link count tells.
+    if (st.isFile() && st.nlink > 1) throw R.symlink(rel)
     const kind = specialKind(st)
     if (kind) throw R.special(rel, kind)
     if (st.isDirectory()) await walk(root, rel, depth + 1, c)

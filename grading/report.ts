@@ -3,51 +3,71 @@ import { xmlEscape } from '../checker/reporters/junit.ts'
 import { formatResultDetails } from '../checker/reporters/terminal.ts'
 import type { CheckResult, Lang, Status } from '../checker/types.ts'
 import type { GradeInput } from '../labs/progress-store.ts'
-import { csvField } from '../labs/instructor.ts'
+import { csvText } from '../core/csv.ts'
+import { stripControl } from '../core/text.ts'
 import type { SubmissionGrade } from './grade.ts'
-import type { Criterion } from './score.ts'
+import { RULE_TEXT, type Criterion } from './score.ts'
 
 const LABEL: Record<Status, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', inconclusive: '????', skip: 'SKIP' }
 const COLOR: Record<Status, string> = { pass: '32', fail: '31', warn: '33', inconclusive: '35', skip: '90' }
 const paint = (on: boolean, code: string, s: string): string => (on ? `\x1b[${code}m${s}\x1b[0m` : s)
+// Learner names, file names, rejection reasons and summaries quoting a server: stripped before our colours go on.
+const clean = (s: string): string => stripControl(s)
+// Evidence bodies in JUnit keep their line breaks.
+const ML = { multiline: true }
 
-export function scoreText(g: SubmissionGrade): string {
+export function scoreText(g: SubmissionGrade, lang: Lang = 'en'): string {
   if (g.verdict !== 'graded') return g.verdict === 'rejected' ? 'rejected' : 'error'
+  // Incomplete: what was decided so far is only a floor, never a grade.
+  if (g.state === 'incomplete') return lang === 'fr' ? `incomplète (${g.score}/${g.maxScore} décidés)` : `incomplete (${g.score}/${g.maxScore} decided)`
   return `${g.score}/${g.maxScore}${g.percent === null ? '' : ` (${g.percent} %)`}`
 }
 
-/** Why the grade is what it is, in one line (reason of a rejection, or the inconclusive criteria set aside). */
+/** Why the grade is what it is, in one line: a rejection's reason, the undecided criteria, the warnings at half weight. */
 export function gradeNote(g: SubmissionGrade, lang: Lang): string {
   if (g.reason) return g.reason[lang]
-  if (g.inconclusive.length) {
-    return lang === 'fr'
-      ? `non concluant, non compté (pas de votre fait) : ${g.inconclusive.join(', ')}`
-      : `inconclusive, not counted (not the learner’s fault): ${g.inconclusive.join(', ')}`
+  const fr = lang === 'fr'
+  const parts: string[] = []
+  if (g.state === 'incomplete') {
+    parts.push(
+      fr
+        ? `note incomplète, copie à corriger de nouveau : non concluant (problème du correcteur, pas de l’apprenant) : ${g.inconclusive.join(', ')}`
+        : `incomplete, grade this submission again: inconclusive (the grader’s trouble, not the learner’s): ${g.inconclusive.join(', ')}`,
+    )
   }
-  return ''
+  if (g.warned.length) parts.push(fr ? `avertissement = moitié du poids : ${g.warned.join(', ')}` : `warning = half the weight: ${g.warned.join(', ')}`)
+  return parts.join(' ; ')
+}
+
+/** Points of one criterion as a report shows them: earned/weight, ?/weight while undecided, nothing for the gate. */
+function pointsText(c: Criterion, lang: Lang): string {
+  if (c.weight === 0) return ''
+  if (!c.counted) return lang === 'fr' ? '(non applicable)' : '(not applicable)'
+  if (c.status === 'inconclusive') return `?/${c.weight}`
+  return `${c.points}/${c.weight}`
 }
 
 export function formatGradeText(g: SubmissionGrade, o: { lang: Lang; color: boolean }): string {
   const fr = o.lang === 'fr'
   const out: string[] = []
-  out.push(paint(o.color, '1', `${fr ? 'Exercice' : 'Exercise'} ${g.exercise} — ${fr ? 'copie de' : 'submission of'} ${g.learner} : ${scoreText(g)}`))
+  out.push(paint(o.color, '1', `${fr ? 'Exercice' : 'Exercise'} ${clean(g.exercise)} — ${fr ? 'copie de' : 'submission of'} ${clean(g.learner)} : ${scoreText(g, o.lang)}`))
   if (g.verdict !== 'graded') {
-    out.push(paint(o.color, g.verdict === 'rejected' ? '31' : '35', `  ${g.reason?.[o.lang] ?? g.verdict}`))
+    out.push(paint(o.color, g.verdict === 'rejected' ? '31' : '35', `  ${clean(g.reason?.[o.lang] ?? g.verdict)}`))
     return `${out.join('\n')}\n`
   }
   const w = Math.max(...g.criteria.map((c) => c.key.length), 10)
   for (const c of g.criteria) {
-    const pts = c.weight === 0 ? '' : c.counted ? ` ${c.points}/${c.weight}` : fr ? ' (non compté)' : ' (not counted)'
-    out.push(`${paint(o.color, COLOR[c.status], `[${LABEL[c.status]}]`)} ${c.key.padEnd(w)}${pts.padEnd(14)} ${c.summary[o.lang]}`)
+    const pts = c.weight === 0 ? '' : ` ${pointsText(c, o.lang)}`
+    out.push(`${paint(o.color, COLOR[c.status], `[${LABEL[c.status]}]`)} ${clean(c.key).padEnd(w)}${pts.padEnd(14)} ${clean(c.summary[o.lang])}`)
   }
-  if (g.installed.length) out.push('', fr ? 'Fichiers installés :' : 'Files installed:', ...g.installed.map((l) => `  ${l}`))
-  if (g.ignored.length) out.push(`${fr ? 'Ignorés (non déclarés par l’exercice)' : 'Ignored (not declared by the exercise)'} : ${g.ignored.join(', ')}`)
+  if (g.installed.length) out.push('', fr ? 'Fichiers installés :' : 'Files installed:', ...g.installed.map((l) => `  ${clean(l)}`))
+  if (g.ignored.length) out.push(`${fr ? 'Ignorés (non déclarés par l’exercice)' : 'Ignored (not declared by the exercise)'} : ${clean(g.ignored.join(', '))}`)
   for (const c of g.criteria) {
     const d = formatResultDetails(c as unknown as CheckResult, { lang: o.lang, color: o.color })
     if (d.length) out.push('', ...d)
   }
   const note = gradeNote(g, o.lang)
-  out.push('', `${fr ? 'Note' : 'Score'} : ${scoreText(g)}${note ? ` — ${note}` : ''}`)
+  out.push('', `${fr ? 'Note' : 'Score'} : ${scoreText(g, o.lang)}${note ? ` — ${clean(note)}` : ''}`, RULE_TEXT[o.lang])
   return `${out.join('\n')}\n`
 }
 
@@ -77,13 +97,18 @@ export function gradeJson(g: SubmissionGrade, lang: Lang) {
     verdict: g.verdict,
     ...(g.reason ? { reason: g.reason[lang] } : {}),
     ...(g.rejectCode ? { rejectCode: g.rejectCode } : {}),
+    // state incomplete: score is only what was decided so far, percent is null, and the submission is to be graded again.
+    state: g.state,
+    passed: g.passed,
     score: g.score,
     maxScore: g.maxScore,
-    fullScore: g.fullScore,
     percent: g.percent,
-    complete: g.complete,
+    regrade: g.state === 'incomplete',
     inconclusive: g.inconclusive,
     failed: g.failed,
+    warned: g.warned,
+    skipped: g.skipped,
+    rule: RULE_TEXT[lang],
     criteria: g.criteria.map((c) => jsonCriterion(c, lang)),
     installed: g.installed,
     ignored: g.ignored,
@@ -109,20 +134,20 @@ export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
   } else {
     cases = g.criteria.map((c) => {
       const body = c.evidence.lines.join('\n')
-      const pts = c.weight === 0 ? '' : ` [${c.counted ? `${c.points}/${c.weight}` : 'not counted'}]`
+      const pts = c.weight === 0 ? '' : ` [${pointsText(c, 'en')}]`
       const open = `  <testcase classname="${xmlEscape(c.id.split('.')[0] ?? 'check')}" name="${xmlEscape(`${c.key}: ${c.title[lang]}${pts}`)}" time="${(c.durationMs / 1000).toFixed(3)}">`
       const summary = xmlEscape(c.summary[lang])
       let inner: string
       if (c.status === 'fail') {
         failures++
-        inner = `    <failure message="${summary}" type="fail">${xmlEscape(`${body}${c.remedy ? `\n\nPostfix: ${c.remedy.postfix}\nExim: ${c.remedy.exim}` : ''}`)}</failure>`
+        inner = `    <failure message="${summary}" type="fail">${xmlEscape(`${body}${c.remedy ? `\n\nPostfix: ${c.remedy.postfix}\nExim: ${c.remedy.exim}` : ''}`, ML)}</failure>`
       } else if (c.status === 'inconclusive') {
         errors++
-        inner = `    <error message="${summary}" type="inconclusive/${xmlEscape(c.reason ?? '')}">${xmlEscape(body)}</error>`
+        inner = `    <error message="${summary}" type="inconclusive/${xmlEscape(c.reason ?? '')}">${xmlEscape(body, ML)}</error>`
       } else if (c.status === 'skip') {
         skipped++
         inner = `    <skipped message="${summary}"/>`
-      } else inner = `    <system-out>${xmlEscape(`${c.status.toUpperCase()}: ${c.summary[lang]}\n${body}`)}</system-out>`
+      } else inner = `    <system-out>${xmlEscape(`${c.status.toUpperCase()}: ${c.summary[lang]}\n${body}`, ML)}</system-out>`
       return `${open}\n${inner}\n  </testcase>`
     })
   }
@@ -138,6 +163,9 @@ export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
     `   <property name="maxScore" value="${g.maxScore}"/>`,
     `   <property name="percent" value="${g.percent ?? ''}"/>`,
     `   <property name="verdict" value="${g.verdict}"/>`,
+    `   <property name="state" value="${g.state}"/>`,
+    `   <property name="passed" value="${g.passed}"/>`,
+    `   <property name="rule" value="${xmlEscape(RULE_TEXT[lang])}"/>`,
     '  </properties>',
     ...cases,
     ' </testsuite>',
@@ -153,15 +181,32 @@ export function criterionKeys(grades: readonly SubmissionGrade[]): string[] {
   return keys
 }
 
-/** class.csv: learner, verdict, score, then each criterion's status; spreadsheet formulas in names are neutralised. */
-export function classCsv(grades: readonly SubmissionGrade[], lang: Lang): string {
+/**
+ * class.csv: learner, verdict, score, max_score, percent, note, exercise, batch, batch_started_at, then each
+ * criterion's status. Every cell is quoted; learner and server text is stripped and neutralised (core/csv.ts).
+ * The batch columns repeat on every row rather than sitting in a comment line that spreadsheets and CSV readers
+ * would take for a record; they stay empty only when no meta is given.
+ */
+export function classCsv(grades: readonly SubmissionGrade[], lang: Lang, meta?: Pick<ClassMeta, 'exercise' | 'batch' | 'startedAt'>): string {
   const keys = criterionKeys(grades)
-  const header = ['learner', 'verdict', 'score', 'max_score', 'percent', 'note', ...keys]
+  const header = ['learner', 'verdict', 'score', 'max_score', 'percent', 'note', 'exercise', 'batch', 'batch_started_at', ...keys]
   const rows = grades.map((g) => {
     const by = new Map(g.criteria.map((c) => [c.key, c.status]))
-    return [g.learner, g.verdict, g.verdict === 'graded' ? g.score : '', g.verdict === 'graded' ? g.maxScore : '', g.percent ?? '', gradeNote(g, lang), ...keys.map((k) => by.get(k) ?? '')]
+    const graded = g.verdict === 'graded'
+    return [
+      g.learner,
+      g.verdict,
+      graded ? g.score : null,
+      graded ? g.maxScore : null,
+      g.percent,
+      gradeNote(g, lang),
+      meta?.exercise ?? g.exercise,
+      meta?.batch ?? null,
+      meta?.startedAt ?? null,
+      ...keys.map((k) => by.get(k) ?? null),
+    ]
   })
-  return [header, ...rows].map((r) => r.map((v) => csvField(v as string | number)).join(',')).join('\r\n') + '\r\n'
+  return csvText([header, ...rows])
 }
 
 export interface ClassMeta {
@@ -176,7 +221,10 @@ export function classJson(grades: readonly SubmissionGrade[], meta: ClassMeta, l
   const keys = criterionKeys(grades)
   const graded = grades.filter((g) => g.verdict === 'graded')
   const rates = keys.map((key) => {
-    const decided = graded.map((g) => g.criteria.find((c) => c.key === key)).filter((c): c is Criterion => !!c && c.counted)
+    // Decided only: an inconclusive criterion says nothing about the learner, a skipped one does not apply.
+    const decided = graded
+      .map((g) => g.criteria.find((c) => c.key === key))
+      .filter((c): c is Criterion => !!c && (c.status === 'pass' || c.status === 'warn' || c.status === 'fail'))
     const pass = decided.filter((c) => c.status === 'pass').length
     return { key, pass, decided: decided.length, rate: decided.length ? Math.round((pass / decided.length) * 1000) / 1000 : null }
   })
@@ -187,7 +235,8 @@ export function classJson(grades: readonly SubmissionGrade[], meta: ClassMeta, l
       graded: graded.length,
       rejected: grades.filter((g) => g.verdict === 'rejected').length,
       error: grades.filter((g) => g.verdict === 'error').length,
-      complete: graded.filter((g) => g.complete).length,
+      passed: graded.filter((g) => g.passed).length,
+      incomplete: graded.filter((g) => g.state === 'incomplete').length,
     },
     criteria: rates,
     learners: grades.map((g) => gradeJson(g, lang)),
@@ -215,9 +264,12 @@ export function toGradeInput(g: SubmissionGrade, batch: string | undefined, lang
   }
 }
 
-/** Exit code of `grade --submission`: 0 everything passed, 1 something failed or could not be decided, 2 refused, 3 grader error. */
+/**
+ * Exit code of `grade --submission`: 0 passed, 1 graded below full marks, 2 refused, 3 no final score (a grader
+ * error, or an inconclusive criterion): CI must neither pass nor fail the learner on it, only grade again.
+ */
 export function exitCodeFor(g: SubmissionGrade): number {
   if (g.verdict === 'rejected') return 2
-  if (g.verdict === 'error') return 3
-  return g.complete ? 0 : 1
+  if (g.verdict === 'error' || g.state === 'incomplete') return 3
+  return g.passed ? 0 : 1
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { CheckResult } from '../checker/types.ts'
 import type { CheckStreamMessage } from '../slides/addon-lab/lab-protocol.ts'
-import { CheckRuns, publicResult, type GradeFn } from './check-runs.ts'
+import { attemptPassed, CheckRuns, publicResult, type GradeFn } from './check-runs.ts'
 import { ProgressStore } from './progress-store.ts'
 
 let dir: string
@@ -118,5 +118,36 @@ describe('check runs', () => {
   it('drops the trusted CA PEM from what the page receives but keeps the rest of the target', () => {
     const r = { ...result('cert.trusted', 'pass'), target: { host: '10.231.1.20', port: 25, ca: '-----BEGIN CERTIFICATE-----' } }
     expect(publicResult(r)).toEqual({ ...result('cert.trusted', 'pass'), target: { host: '10.231.1.20', port: 25 } })
+  })
+})
+
+describe('a learner’s progress uses the course’s one rule', () => {
+  const attempt = (statuses: CheckResult['status'][], status: 'done' | 'interrupted' = 'done', weights: number[] = []) => ({
+    status,
+    results: statuses.map((st, i) => ({
+      checkId: `c${i}`,
+      position: i,
+      status: st,
+      evidence: { lines: [] },
+      at: '',
+      result: { ...result(`c${i}`, st), ...(weights[i] !== undefined ? { weight: weights[i] } : {}) } as CheckResult,
+    })),
+  })
+
+  it('every check passing is passed; a not-applicable one beside them does not matter', () => {
+    expect(attemptPassed(attempt(['pass', 'pass']))).toBe(true)
+    expect(attemptPassed(attempt(['pass', 'skip']))).toBe(true)
+  })
+
+  it('a warning, a failure or an inconclusive check is not passed (a warning is half marks, not full marks)', () => {
+    expect(attemptPassed(attempt(['pass', 'warn']))).toBe(false)
+    expect(attemptPassed(attempt(['pass', 'fail']))).toBe(false)
+    expect(attemptPassed(attempt(['pass', 'inconclusive']))).toBe(false)
+  })
+
+  it('a run where every check was skipped, or that did not finish, proves nothing', () => {
+    expect(attemptPassed(attempt(['skip', 'skip']))).toBe(false)
+    expect(attemptPassed(attempt(['pass'], 'interrupted'))).toBe(false)
+    expect(attemptPassed(attempt(['pass', 'skip'], 'done', [0, 1]))).toBe(false)
   })
 })

@@ -1,6 +1,7 @@
 // Check runs of the learners: each result is stored (committed) and then streamed to every page watching the run.
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { CheckResult, Lang } from '../checker/types.ts'
+import { isPassed } from '../core/score.ts'
 import type { CheckStreamMessage, CheckSummary } from '../slides/addon-lab/lab-protocol.ts'
 import type { Attempt, ProgressStore, Summary } from './progress-store.ts'
 
@@ -33,6 +34,20 @@ export function publicResult(result: CheckResult): CheckResult {
   if (!r.target || r.target.ca === undefined) return result
   const { ca: _ca, ...target } = r.target
   return { ...r, target } as CheckResult
+}
+
+/**
+ * Whether an attempt passed the exercise, by the course's one rule (core/score.ts) on the weights the grader
+ * attached to each result (default 1): a finished run, nothing failed, warned or inconclusive, something decided.
+ */
+export function attemptPassed(attempt: Pick<Attempt, 'status' | 'results'>): boolean {
+  if (attempt.status !== 'done') return false
+  return isPassed(
+    attempt.results.map((r) => {
+      const w = (r.result as CheckResult & { weight?: unknown }).weight
+      return { key: r.checkId, status: r.status, weight: typeof w === 'number' ? w : 1 }
+    }),
+  )
 }
 
 /** Messages that replay a stored attempt: its results, then why it ended, then done. */

@@ -49,10 +49,45 @@ describe('class results', () => {
   it('writes a CSV with one column per criterion and neutralises formulas in learner names', () => {
     const csv = gradesCsv([grade('=HYPERLINK("x")', { a: 'pass' }), grade('bob, jr', { a: 'fail', b: 'pass' })])
     const lines = csv.trimEnd().split('\r\n')
-    expect(lines[0]).toBe('learner,exercise,batch,verdict,score,max_score,reason,a,b')
-    expect(lines[1]).toBe(`"'=HYPERLINK(""x"")",postfix-submission-587,class-a,graded,1,1,,pass,`)
-    expect(lines[2]).toBe('"bob, jr",postfix-submission-587,class-a,graded,1,2,,fail,pass')
-    expect(csvField(-1)).toBe('-1')
+    expect(lines[0]).toBe('"learner","exercise","batch","verdict","score","max_score","reason","a","b"')
+    expect(lines[1]).toBe(`"'=HYPERLINK(""x"")","postfix-submission-587","class-a","graded","1","1","","pass",""`)
+    expect(lines[2]).toBe('"bob, jr","postfix-submission-587","class-a","graded","1","2","","fail","pass"')
+    expect(csvField(-1)).toBe('"-1"')
+    expect(csvField('-1')).toBe(`"'-1"`)
+  })
+})
+
+// A learner name, a file name in a rejection, and an SMTP reply built to attack whoever reads the page or the CSV.
+const HOSTILE = 'x\x1b[2J\x1b]0;pwned\x07\rPASS\u202Egnp.exe\x00y'
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
+describe('class results given hostile learner and server text', () => {
+  const evil = grade(`=cmd|' /C calc'!A0${HOSTILE}`, { 'smtp.banner.no-version': 'fail' }, { reason: `file name refused (notes;=1+1${HOSTILE}.cf)` })
+  const hostile = [
+    { ...evil, criteria: evil.criteria.map((c) => ({ ...c, evidence: { lines: [`S: 220 ${HOSTILE}`], facts: { summary: `answered ${HOSTILE}` } } })) },
+    grade('-2', { 'smtp.banner.no-version': 'pass' }),
+  ]
+
+  it('what the page shows (learner, reason, evidence, summaries) holds no control character or escape sequence', () => {
+    const report = classReport(hostile)
+    const text = JSON.stringify(report, (_k, v) => v)
+    // JSON.stringify escapes C0 as \uXXXX: look at the strings themselves.
+    const strings: string[] = []
+    JSON.parse(text, (_k, v) => (typeof v === 'string' && strings.push(v), v))
+    for (const s of strings) expect(s, JSON.stringify(s)).not.toMatch(RAW_CONTROL)
+    expect(report.grades.find((g) => g.learner.startsWith('='))!.criteria[0]!.evidence.lines).toContain('S: 220 x\\x0dPASS\\u202egnp.exe\\x00y')
+  })
+
+  it('the CSV quotes every cell and neutralises formulas at the start and after ;, numbers staying numbers', () => {
+    const lines = gradesCsv(classReport(hostile).grades).trimEnd().split('\r\n')
+    expect(lines).toHaveLength(3)
+    for (const line of lines) {
+      expect(line).not.toMatch(RAW_CONTROL)
+      expect(line).toMatch(/^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")*$/)
+      for (const field of line.split(';').slice(1)) expect(field, line).not.toMatch(/^\s*[=+\-@]/)
+    }
+    expect(lines[1]).toBe('"\'-2","postfix-submission-587","class-a","graded","1","1","","pass"')
+    expect(lines[2]).toMatch(/^"'=cmd\|' \/C calc'!A0x\\x0dPASS\\u202egnp\.exe\\x00y",.*"file name refused \(notes;'=1\+1x/)
   })
 })
 
@@ -95,6 +130,25 @@ describe('the instructor pages mounted on the lab server', () => {
     expect(html).toContain(`"${CLASS_CSV_PATH}"+'?'`)
   })
 
+  it('the grades API the page renders gives learner and server text stripped of control sequences', async () => {
+    data.store.recordGrade({
+      batch: 'tp3',
+      learner: `mallory${HOSTILE}`,
+      exercise: 'postfix-hardening',
+      verdict: 'graded',
+      score: 0,
+      maxScore: 1,
+      reason: `ignored: ${HOSTILE}.txt`,
+      criteria: [{ checkId: 'smtp.vrfy.disabled', status: 'fail', points: 0, maxPoints: 1, evidence: { lines: [`S: 252 ${HOSTILE}`], facts: { summary: `answered ${HOSTILE}`, title: 'VRFY' } } }],
+    })
+    const res = await fetch(`${lab.origin}/api/instructor/grades?batch=tp3`, { headers: { authorization: `Bearer ${data.token}` } })
+    expect(res.status).toBe(200)
+    const strings: string[] = []
+    JSON.parse(await res.text(), (_k, v) => (typeof v === 'string' && strings.push(v), v))
+    expect(strings).toContain('mallory' + 'x\\x0dPASS\\u202egnp.exe\\x00y')
+    for (const s of strings) expect(s, JSON.stringify(s)).not.toMatch(RAW_CONTROL)
+  })
+
   it('answers /instructor/class.csv only with the token, filtered by batch, as a download', async () => {
     expect((await fetch(`${lab.origin}${CLASS_CSV_PATH}`)).status).toBe(401)
     expect((await fetch(`${lab.origin}${CLASS_CSV_PATH}?token=wrong-token-0123456789`)).status).toBe(401)
@@ -102,8 +156,8 @@ describe('the instructor pages mounted on the lab server', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="tp1-class.csv"')
     expect(await res.text()).toBe(
-      'learner,exercise,batch,verdict,score,max_score,reason,smtp.vrfy.disabled\r\n' +
-        'ana,postfix-hardening,tp1,graded,1,1,,pass\r\nben,postfix-hardening,tp1,graded,0,1,,fail\r\n',
+      '"learner","exercise","batch","verdict","score","max_score","reason","smtp.vrfy.disabled"\r\n' +
+        '"ana","postfix-hardening","tp1","graded","1","1","","pass"\r\n"ben","postfix-hardening","tp1","graded","0","1","","fail"\r\n',
     )
   })
 })

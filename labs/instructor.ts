@@ -1,5 +1,7 @@
 // The instructor's view of graded submissions (grades table): class table, per-criterion pass rates, evidence, CSV.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { csvCell } from '../core/csv.ts'
+import { stripControl } from '../core/text.ts'
 import type { Grade } from './progress-store.ts'
 import type { PageContext } from './server.ts'
 
@@ -48,21 +50,51 @@ export function passRates(grades: readonly Grade[]): CriterionRate[] {
   })
 }
 
-export function classReport(all: readonly Grade[]): ClassReport {
-  const grades = latestGrades(all)
+/** Strings of a fact value, stripped at any depth (the page shows summary and title; the rest goes to the API). */
+function stripDeep(v: unknown): unknown {
+  if (typeof v === 'string') return stripControl(v)
+  if (Array.isArray(v)) return v.map(stripDeep)
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [stripControl(k), stripDeep(x)]))
+  return v
+}
+
+/**
+ * A grade as the page and the CSV show it: learner names, rejection reasons (which quote file names) and evidence
+ * (what a server or a learner's hook printed) stripped of escape sequences and controls. The page sets text with
+ * textContent, so markup is harmless already; a bidi override or a NUL would still disguise what it shows.
+ */
+export function displaySafe(g: Grade): Grade {
   return {
-    exercises: [...new Set(all.map((g) => g.exercise))].sort(),
-    batches: [...new Set(all.map((g) => g.batch).filter((b): b is string => b !== null))].sort(),
+    ...g,
+    learner: stripControl(g.learner),
+    exercise: stripControl(g.exercise),
+    batch: g.batch === null ? null : stripControl(g.batch),
+    reason: g.reason === null ? null : stripControl(g.reason),
+    criteria: g.criteria.map((c) => ({
+      ...c,
+      checkId: stripControl(c.checkId),
+      evidence: {
+        ...c.evidence,
+        lines: c.evidence.lines.map((l) => stripControl(l)),
+        ...(c.evidence.facts ? { facts: stripDeep(c.evidence.facts) as typeof c.evidence.facts } : {}),
+      },
+    })),
+  }
+}
+
+export function classReport(all: readonly Grade[]): ClassReport {
+  const grades = latestGrades(all).map(displaySafe)
+  return {
+    exercises: [...new Set(all.map((g) => stripControl(g.exercise)))].sort(),
+    batches: [...new Set(all.map((g) => g.batch).filter((b): b is string => b !== null).map((b) => stripControl(b)))].sort(),
     grades,
     rates: passRates(grades),
   }
 }
 
-/** RFC 4180 field; a leading =,+,-,@ is prefixed so that a spreadsheet never evaluates a learner-supplied name. */
+/** A quoted CSV field: text stripped and kept from running as a formula, numbers left numeric (core/csv.ts). */
 export function csvField(v: string | number | null): string {
-  let s = v === null ? '' : String(v)
-  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+  return csvCell(v)
 }
 
 /** One line per learner: identity, score, then each criterion's status (columns = union of criteria). */

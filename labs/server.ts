@@ -15,7 +15,7 @@ import {
   type LabInfo,
 } from '../slides/addon-lab/lab-protocol.ts'
 import { plausibleToken, presentedToken } from './auth.ts'
-import { CheckRuns } from './check-runs.ts'
+import { attemptPassed, CheckRuns } from './check-runs.ts'
 import type { ExerciseCatalog } from './exercise-catalog.ts'
 import { classReport, gradesCsv, instructorPage } from './instructor.ts'
 import { ApiError, readJsonBody, requestLang, sendError, sendJson, sendText } from './http-util.ts'
@@ -100,7 +100,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 export function progressOf(learner: Learner, attempts: readonly Attempt[]) {
   const exercises: Record<string, { attempts: number; last: Attempt['status']; lastSummary: Attempt['summary']; passed: boolean }> = {}
   for (const a of attempts) {
-    const complete = a.status === 'done' && a.results.length > 0 && a.results.every((r) => r.status === 'pass' || r.status === 'skip')
+    const complete = attemptPassed(a)
     const prev = exercises[a.exercise]
     exercises[a.exercise] = {
       attempts: (prev?.attempts ?? 0) + 1,

@@ -12,6 +12,7 @@ import {
   downSandbox,
   getSandbox,
   listSessions,
+  type SessionSummary,
   upLab,
   validateLab,
   validateSession,
@@ -45,9 +46,26 @@ function sessionJson(h: DockerSandbox) {
   }
 }
 
-function printSession(h: DockerSandbox): void {
+/** Who made the session, whether that process lives, and how many of its containers run. */
+function ownerJson(s: SessionSummary | undefined) {
+  if (!s) return {}
+  return {
+    owner: { name: s.owner.owner, pid: s.owner.pid, alive: s.owner.state === 'alive' ? true : s.owner.state === 'dead' ? false : null, detail: s.owner.why },
+    containers: s.containers,
+    running: s.running,
+  }
+}
+
+function ownerText(s: SessionSummary): string {
+  const who = s.owner.owner ?? 'unknown owner'
+  const life = s.owner.state === 'alive' ? 'alive' : s.owner.state === 'dead' ? 'DEAD' : 'unknown'
+  return `owner ${who} (${life}: ${s.owner.why}) — ${s.running}/${s.containers} containers running`
+}
+
+function printSession(h: DockerSandbox, summary?: SessionSummary): void {
   const ok = h.services.every((s) => s.healthy)
   out(`session ${h.session} — lab ${h.lab} — network ${h.network} ${h.subnet}.0/24 (host side ${h.gateway}) — ${ok ? 'healthy' : 'NOT healthy'}`)
+  if (summary) out(`  ${ownerText(summary)}`)
   const rows = h.services.map((s) => [
     s.name,
     s.container,
@@ -239,21 +257,40 @@ export function register(program: Command): void {
 
   sandbox
     .command('status')
-    .description('Per service: name, container, address, health, ports (every session unless --session)')
+    .description(
+      'Per session: its owner (`user`, or the `grade:<batch>` that made it) and whether that process is alive; per service: ' +
+        'name, container, address, health, ports (every session unless --session)',
+    )
     .option('--session <id>', 'only this session')
-    .option('--json', 'print JSON on stdout: {"sessions":[…]}')
+    .option('--json', 'print JSON on stdout: {"sessions":[{…, "owner": {"name", "pid", "alive"}, "containers", "running"}]}')
     .action(async (o: { session?: string; json?: boolean }) => {
-      const ids = o.session ? [validateSession(o.session)] : (await listSessions()).map((s) => s.session)
-      const handles: DockerSandbox[] = []
+      const summaries = await listSessions()
+      const ids = o.session ? [validateSession(o.session)] : summaries.map((s) => s.session)
+      const found: { h: DockerSandbox | null; s: SessionSummary | undefined; problem?: string }[] = []
       for (const id of ids) {
-        const h = await getSandbox(id, { health: true })
-        if (h) handles.push(h)
+        const s = summaries.find((x) => x.session === id)
+        // A half-removed session (containers without a network, or a network alone) is still shown, with its owner.
+        const h = await getSandbox(id, { health: true }).catch((e: Error) => {
+          if (!s) throw e
+          return e
+        })
+        if (h instanceof Error) found.push({ h: null, s, problem: h.message })
+        else if (h) found.push({ h, s })
+        else if (s) found.push({ h: null, s, problem: 'no container' })
         else if (o.session) throw new UserError(`no sandbox session "${o.session}"`)
       }
-      if (o.json) return json({ sessions: handles.map(sessionJson) })
-      if (handles.length === 0) return out('no sandbox session is running (start one with `sandbox up --lab postfix`)')
-      for (const h of handles) printSession(h)
-      if (handles.some((h) => h.services.some((s) => !s.healthy))) process.exitCode = 1
+      if (o.json)
+        return json({
+          sessions: found.map(({ h, s, problem }) =>
+            h ? { ...sessionJson(h), ...ownerJson(s) } : { session: s!.session, lab: s!.lab, network: s!.network, healthy: false, problem, services: [], ...ownerJson(s) },
+          ),
+        })
+      if (found.length === 0) return out('no sandbox session is running (start one with `sandbox up --lab postfix`)')
+      for (const { h, s, problem } of found) {
+        if (h) printSession(h, s)
+        else out(`session ${s!.session} — lab ${s!.lab || '?'} — ${problem}\n  ${ownerText(s!)}`)
+      }
+      if (found.some(({ h }) => !h || h.services.some((x) => !x.healthy))) process.exitCode = 1
     })
 
   sandbox

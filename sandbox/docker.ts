@@ -11,6 +11,13 @@ export const LABEL_SUBNET = 'smtp-tls-lab.subnet'
 export const LABEL_CREATED = 'smtp-tls-lab.created'
 export const LABEL_CONTEXT_HASH = 'smtp-tls-lab.context-hash'
 export const LABEL_ROLE = 'smtp-tls-lab.role'
+/** Who made a session: `user` (kept until `sandbox down`) or `grade:<batch>` / `job:<name>` (removed once its process is gone). */
+export const LABEL_OWNER = 'smtp-tls-lab.owner'
+/** The owning process, told apart from a later process with the same pid by its start time and the host's boot id. */
+export const LABEL_OWNER_PID = 'smtp-tls-lab.owner-pid'
+export const LABEL_OWNER_START = 'smtp-tls-lab.owner-start'
+export const LABEL_OWNER_BOOT = 'smtp-tls-lab.owner-boot'
+export const LABEL_OWNER_HOST = 'smtp-tls-lab.owner-host'
 
 export const BASE_IMAGE = 'smtp-tls-lab/base:bookworm'
 export const roleImage = (role: string): string => `smtp-tls-lab/${role}:latest`

@@ -23,6 +23,9 @@ import {
   imageExists,
   isNotFound,
 } from './docker.ts'
+import { type OwnerInfo, USER_OWNER, isDisposable, ownerLabels, ownerOf } from './owner.ts'
+import { reapSnapshots } from './snapshot.ts'
+export { gradingOwner } from './owner.ts'
 import { DEFAULT_HEALTHCHECK, type PortSpec, type ServiceSpec, type Topology, loadTopology, substituteEnv } from './topology.ts'
 
 export const LABS: readonly LabName[] = ['postfix', 'exim']
@@ -78,6 +81,8 @@ export interface SessionSummary {
   readonly containers: number
   readonly running: number
   readonly createdAt: string | null
+  /** Who made it (`user`, `grade:<batch>`…) and whether that process still lives. */
+  readonly owner: OwnerInfo
 }
 
 export function validateSession(session: string): string {
@@ -347,6 +352,7 @@ export async function listSessions(): Promise<SessionSummary[]> {
       containers: cs.length,
       running: cs.filter((c) => c.State === 'running').length,
       createdAt: net?.Labels?.[LABEL_CREATED] ?? null,
+      owner: ownerOf(net?.Labels ?? cs[0]?.Labels),
     }
   })
 }
@@ -393,22 +399,35 @@ export async function downAll(): Promise<DownReport[]> {
   return Promise.all(sessions.map((s) => removeSession(docker, s.session)))
 }
 
+/** Why the reaper would remove a session now, or null when it must stay. */
+export function reapReason(s: SessionSummary, graceMs = REAP_GRACE_MS): string | null {
+  // A grading's sandboxes (and other one-job sessions) are worthless once the process that made them is gone,
+  // running or not: a `kill -9` of `grade --class` leaves them running.
+  if (isDisposable(s.owner.owner) && s.owner.state === 'dead') return `owner ${s.owner.owner} is dead (${s.owner.why})`
+  // A network without a single container holds no work; the grace spares one another process is creating now.
+  if (s.containers === 0 && s.owner.state !== 'alive') {
+    const created = s.createdAt ? Date.parse(s.createdAt) : NaN
+    if (s.owner.state === 'dead' || !Number.isFinite(created) || Date.now() - created >= graceMs) return 'a network without containers'
+  }
+  // Anything else, a user's stopped sandbox above all (after a reboot or a Docker restart), keeps its work: its
+  // own `up` restarts it.
+  return null
+}
+
 /**
- * Removes what dead sessions left behind: a session is dead when none of its containers runs (after a reboot,
- * a crash of `up`, a killed test run) and it is older than a grace period that protects sessions another
- * process is creating right now.
+ * Removes what dead jobs left behind: the sandboxes of a grading whose process died (killed, crashed), and empty
+ * networks of an interrupted `up`. A user's session, running or stopped, is never removed here.
  */
 export async function reapOrphans(opts: { graceMs?: number; only?: (session: string) => boolean } = {}): Promise<string[]> {
   const docker = await connectDocker()
-  const grace = opts.graceMs ?? REAP_GRACE_MS
   const reaped: string[] = []
   for (const s of await listSessions()) {
-    if (s.running > 0 || (opts.only && !opts.only(s.session))) continue
-    const created = s.createdAt ? Date.parse(s.createdAt) : NaN
-    if (Number.isFinite(created) && Date.now() - created < grace) continue
+    if (opts.only && !opts.only(s.session)) continue
+    if (!reapReason(s, opts.graceMs)) continue
     await removeSession(docker, s.session)
     reaped.push(s.session)
   }
+  for (const tag of await reapSnapshots(opts.only)) reaped.push(`image ${tag}`)
   return reaped
 }
 
@@ -425,7 +444,7 @@ async function usedThirdOctets(docker: Docker): Promise<Set<number>> {
 }
 
 /** Creates the session's internal network on the first free /24, retrying when a parallel `up` took it first. */
-async function createNetwork(docker: Docker, session: string, lab: string): Promise<{ subnet: string; id: string }> {
+async function createNetwork(docker: Docker, session: string, lab: string, owner: string): Promise<{ subnet: string; id: string }> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const used = await usedThirdOctets(docker)
     let octet = -1
@@ -446,6 +465,7 @@ async function createNetwork(docker: Docker, session: string, lab: string): Prom
           [LABEL_LAB]: lab,
           [LABEL_SUBNET]: subnet,
           [LABEL_CREATED]: new Date().toISOString(),
+          ...ownerLabels(owner),
         },
       })
       return { subnet, id: net.id }
@@ -463,13 +483,14 @@ async function createNetwork(docker: Docker, session: string, lab: string): Prom
   throw new UserError('could not find a free subnet after 20 attempts (many sessions starting at once?)')
 }
 
-function containerConfig(
+export function containerConfig(
   spec: ServiceSpec,
   session: string,
   lab: string,
   subnet: string,
   net: string,
   env: SessionEnv,
+  owner: string = USER_OWNER,
 ): Docker.ContainerCreateOptions {
   const environment: Record<string, string> = { ...env }
   for (const [k, v] of Object.entries(spec.environment))
@@ -488,6 +509,7 @@ function containerConfig(
       [LABEL_IPV4_HOST]: String(spec.ipv4Host),
       [LABEL_PORTS]: JSON.stringify(spec.ports),
       [LABEL_HEALTHCHECK]: JSON.stringify(spec.healthcheck),
+      ...ownerLabels(owner),
     },
     HostConfig: {
       NetworkMode: net,
@@ -524,7 +546,7 @@ async function stoppedReason(docker: Docker, container: string): Promise<string 
   }
 }
 
-async function waitHealthy(handle: DockerSandbox, timeoutMs: number, t0: number): Promise<ServiceInfo[]> {
+export async function waitHealthy(handle: DockerSandbox, timeoutMs: number, t0: number): Promise<ServiceInfo[]> {
   const deadline = Date.now() + timeoutMs
   const docker = handle.client
   // Each service is polled on its own so one slow server does not delay noticing the others.
@@ -554,6 +576,11 @@ export interface UpOptions {
   /** A topology file other than sandbox/topologies/<lab>.yaml (tests, development). */
   readonly topologyFile?: string
   readonly onProgress?: (message: string) => void
+  /**
+   * `user` (default): kept until `sandbox down`, restarted by its own `up` after a reboot. `grade:<batch>` or
+   * `job:<name>`: removed by anybody's `up` once this process is gone (see sandbox/owner.ts).
+   */
+  readonly owner?: string
 }
 
 export interface UpHandle extends DockerSandbox {
@@ -585,7 +612,11 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
       throw new UserError(`session ${session} runs the ${existingLab} lab: run \`sandbox down --session ${session}\` first, or pick another --session`)
     if (existing.length === topology.services.length) {
       say(`session ${session} exists: reusing it`)
-      for (const c of existing) if (c.State !== 'running') await docker.getContainer(c.Id).start()
+      // A user's stopped sandbox (a reboot, a Docker restart) comes back with its work, dns first as at creation.
+      const order = (c: Docker.ContainerInfo) => topology.services.findIndex((s) => s.name === c.Labels[LABEL_SERVICE])
+      const stopped = existing.filter((c) => c.State !== 'running').sort((a, b) => order(a) - order(b))
+      if (stopped.length) say(`restarting ${stopped.length} stopped container(s) of session ${session}`)
+      for (const c of stopped) await docker.getContainer(c.Id).start()
       const handle = await loadSandbox(docker, session, { health: false })
       if (!handle) throw new Error(`session ${session} vanished while being reused`)
       const services = await waitHealthy(handle, opts.healthTimeoutMs ?? HEALTH_TIMEOUT_MS, t0)
@@ -596,7 +627,8 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
   }
 
   say(`creating network for session ${session}`)
-  const { subnet } = await createNetwork(docker, session, lab)
+  const owner = opts.owner ?? USER_OWNER
+  const { subnet } = await createNetwork(docker, session, lab, owner)
   const net = networkName(session)
   const dns = topology.services.find((s) => s.name === 'dns')!
   const env: SessionEnv = {
@@ -613,7 +645,7 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
     // depends_on: start order only). Health is awaited at the end: the servers cope with peers arriving late.
     const started = new Map<string, Promise<void>>()
     for (const s of topology.services) {
-      const created = docker.createContainer(containerConfig(s, session, lab, subnet, net, env))
+      const created = docker.createContainer(containerConfig(s, session, lab, subnet, net, env, owner))
       const deps = s.dependsOn.map((d) => started.get(d)!)
       started.set(
         s.name,

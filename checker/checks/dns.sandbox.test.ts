@@ -131,6 +131,60 @@ describe('dns.dane.tlsa-matches against Postfix on port 25', () => {
   })
 })
 
+describe('dns.dane.tlsa-matches with a DANE-TA (2 1 1) record against Postfix on port 25', () => {
+  const TLSA = '_25._tcp.mail.domaine.tld.'
+  /** Postfix serves `chain` with `key`, as a learner would install a certificate and reload. */
+  async function serveCert(name: string, key: string, chain: string): Promise<void> {
+    await sb.exec('mail', ['mkdir', '-p', '/etc/ssl/dane-test'])
+    await sb.writeFile('mail', `/etc/ssl/dane-test/${name}.pem`, chain, 0o644)
+    await sb.writeFile('mail', `/etc/ssl/dane-test/${name}.key`, key, 0o600)
+    const r = await sb.exec('mail', [
+      'sh',
+      '-c',
+      `postconf -e smtpd_tls_cert_file=/etc/ssl/dane-test/${name}.pem smtpd_tls_key_file=/etc/ssl/dane-test/${name}.key && postfix reload`,
+    ])
+    expect(r.exitCode, r.stderr).toBe(0)
+    await new Promise((res) => setTimeout(res, 1000))
+  }
+
+  beforeAll(async () => {
+    // 2 1 1 = SHA-256 of the intermediate's public key, the CA a DANE-TA record pins.
+    const { X509Certificate } = await import('node:crypto')
+    const { tlsaAssociation } = await import('../probes/x509.ts')
+    const ta = tlsaAssociation(new X509Certificate(pki.intermediate.cert), 1, 1)!.toString('hex')
+    await nsupdate('domaine.tld', [`update delete ${TLSA} TLSA`, `update add ${TLSA} 60 TLSA 2 1 1 ${ta}`])
+    await until('the 2 1 1 record with AD', async () => {
+      const res = await dnsQuery(dnsServer, TLSA, 'TLSA')
+      return res.ad && recordsOf(res, 'TLSA').every((t) => t.data.usage === 2 && t.data.certificate.toString('hex') === ta)
+    })
+  })
+
+  it('fails when the leaf under the pinned CA names another host than the MX', async () => {
+    const leaf = await pki.leaf(['other.domaine.tld'])
+    await serveCert('other', leaf.key, leaf.fullchain)
+    const v = await check(dane)
+    expect(v.status, v.summary.en).toBe('fail')
+    expect(v.summary.en).toContain('does not name mail.domaine.tld')
+  })
+
+  it('fails when the pinned CA is sent but did not issue the leaf', async () => {
+    const stranger = await makeTestPki('Stranger')
+    const leaf = await stranger.leaf(['mail.domaine.tld'])
+    await serveCert('stranger', leaf.key, `${leaf.cert.trim()}\n${pki.intermediate.cert.trim()}\n`)
+    const v = await check(dane)
+    expect(v.status, v.summary.en).toBe('fail')
+    expect(v.summary.en).toContain('does not chain')
+  })
+
+  it('passes once the leaf for mail.domaine.tld issued by the pinned CA is served', async () => {
+    const leaf = await pki.leaf(['mail.domaine.tld'])
+    await serveCert('good', leaf.key, leaf.fullchain)
+    const v = await check(dane)
+    expect(v.status, v.summary.en).toBe('pass')
+    expect(v.evidence.lines.join('\n')).toContain('the leaf chains to it and names mail.domaine.tld')
+  })
+})
+
 describe('dns.mta-sts.policy served by nginx in the toolbox', () => {
   const POLICY = '/var/www/mta-sts/.well-known/mta-sts.txt'
   const site = (location: string) => `server {

@@ -3,7 +3,8 @@ import { X509Certificate } from 'node:crypto'
 import tls from 'node:tls'
 import { CIPHER_SUITES, isWeak, suiteByCode, suiteName, suitesFor, type CipherSuite, type ProtocolVersion } from './cipher-suites.ts'
 import { ProbeError, fromSocketError } from './probe-error.ts'
-import { nodeTls, retryBusy, sniOf, socketForTls, timeoutsOf, type Endpoint } from './smtp.ts'
+import { hangUp, nodeTls, retryBusy, sniOf, socketForTls, timeoutsOf, type Endpoint } from './smtp.ts'
+import { printable } from './smtp-reply.ts'
 import { buildClientHello, parseServerFlight, VERSION_CODES, VERSION_LABELS, versionName, type ServerFlight } from './tls-hello.ts'
 
 export type HelloOutcome =
@@ -109,8 +110,9 @@ async function offerHelloOnce(ep: Endpoint, req: HelloRequest): Promise<HelloOut
     }
     if (flight.kind === 'garbage') {
       // An implicit-TLS port refusing a busy client in clear text ("421 too many connections").
-      const text = flight.raw?.toString('latin1') ?? ''
-      if (/^4\d\d[ -]/.test(text)) throw new ProbeError('temporary', `greeting (in clear on an implicit-TLS port): ${text.split('\n')[0]!.trim().slice(0, 120)}`, transcript)
+      const text = (flight.raw?.toString('latin1') ?? '').split('\n')[0]!.replace(/\r$/, '')
+      if (text) transcript.push(`S: ${printable(text, 200)}`)
+      if (ep.mode === 'tls' && /^4\d\d[ -]/.test(text)) throw new ProbeError('temporary', `greeting (in clear on an implicit-TLS port): ${printable(text, 120)}`, transcript)
       transcript.push(`# ${flight.detail}`)
       return { accepted: false, why: flight.detail, transcript }
     }
@@ -122,7 +124,8 @@ async function offerHelloOnce(ep: Endpoint, req: HelloRequest): Promise<HelloOut
   } catch (e) {
     throw e instanceof ProbeError ? e.withTranscript(transcript) : e
   } finally {
-    socket.destroy()
+    // Never finished on purpose: a server (Exim) may keep this connection counted a while, so wait for its close.
+    hangUp(socket)
   }
 }
 
@@ -280,7 +283,7 @@ export async function certificateFacts(ep: Endpoint, servername?: string): Promi
       transcript,
     }
   } finally {
-    socket.destroy()
+    hangUp(socket)
   }
 }
 
@@ -298,59 +301,11 @@ export function trustAnchors(caPem: string | undefined): X509Certificate[] {
   return out
 }
 
-function issued(issuer: X509Certificate, subject: X509Certificate): boolean {
-  try {
-    return subject.checkIssued(issuer) && subject.verify(issuer.publicKey)
-  } catch {
-    return false
-  }
-}
-
-function selfSigned(c: X509Certificate): boolean {
-  return issued(c, c)
-}
-
-export interface ChainAnalysis {
-  /** Every certificate up to one a trust anchor issued (or a self-signed one) was sent. */
-  readonly complete: boolean
-  /** Each certificate is followed by its issuer. */
-  readonly ordered: boolean
-  /** Subject of the certificate whose issuer is missing, when incomplete. */
-  readonly missingIssuerOf: string | null
-  /** Certificates sent that are not part of the path. */
-  readonly extra: number
-  readonly lines: readonly string[]
-}
+// One chain analyser for files and for chains sent (x509.ts); re-exported where the certificate checks import it.
+export { analyseChain, type ChainAnalysis } from './x509.ts'
 
 export function describeCert(c: X509Certificate): string {
   return `subject=${c.subject.replace(/\n/g, ', ')} issuer=${c.issuer.replace(/\n/g, ', ')} notAfter=${c.validTo}`
-}
-
-export function analyseChain(presented: readonly X509Certificate[], anchors: readonly X509Certificate[]): ChainAnalysis {
-  const lines = presented.map((c, i) => `${i}: ${describeCert(c)}`)
-  const leaf = presented[0]
-  if (!leaf) return { complete: false, ordered: false, missingIssuerOf: null, extra: 0, lines: ['no certificate sent'] }
-  // Walk from the leaf through the certificates sent, in any order.
-  const path: X509Certificate[] = [leaf]
-  let cur = leaf
-  let ordered = true
-  for (;;) {
-    if (selfSigned(cur)) break
-    const idx = presented.findIndex((c) => !path.includes(c) && issued(c, cur))
-    if (idx < 0) break
-    if (presented[idx] !== presented[path.length]) ordered = false
-    cur = presented[idx]!
-    path.push(cur)
-  }
-  const anchored = selfSigned(cur) || anchors.some((a) => issued(a, cur))
-  const extra = presented.length - path.length
-  return {
-    complete: anchored,
-    ordered,
-    missingIssuerOf: anchored ? null : cur.subject.replace(/\n/g, ', '),
-    extra,
-    lines,
-  }
 }
 
 export interface KeyFacts {

@@ -1,5 +1,6 @@
 // Certificate helpers for file, DANE and renewal checks: PEM splitting, SPKI digests, chain links, key/cert match.
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import { isIP } from 'node:net'
 
 export interface PemBlock {
   readonly label: string
@@ -45,6 +46,16 @@ export function tlsaAssociation(cert: X509Certificate, selector: number, matchin
   return null
 }
 
+/**
+ * The project's one host-name matcher (RFC 6125 via OpenSSL's X509_check_host): DNS SANs when there are any, the CN
+ * only when there is none (§6.4.4), a wildcard for one whole left-most label only. IP literals match IP SANs.
+ */
+export function certNamesHost(cert: X509Certificate, name: string): boolean {
+  const n = name.replace(/\.$/, '').toLowerCase()
+  if (isIP(n)) return cert.checkIP(n) !== undefined
+  return cert.checkHost(n, { subject: 'default', wildcards: true, partialWildcards: false, multiLabelWildcards: false, singleLabelSubdomains: false }) !== undefined
+}
+
 export function commonName(dn: string): string {
   const m = /(?:^|\n|,\s*)CN=([^\n,]+)/.exec(dn)
   return m ? m[1]!.trim() : dn.replace(/\n/g, ', ')
@@ -79,25 +90,60 @@ export interface ChainLink {
   readonly issuedByNext: boolean
 }
 
+/**
+ * The project's one chain analyser, for a certificate file and for a chain a server sent alike. Two views of the
+ * same list: links between neighbours (how the file or message is ordered), and the issuer path from the leaf
+ * through the certificates present in any order (what a client can build from them).
+ */
 export interface ChainAnalysis {
   readonly count: number
   readonly leafIsCa: boolean
   readonly links: readonly ChainLink[]
-  /** Every certificate is issued by the next one in the file. */
+  /** Every certificate is issued by the next one. */
   readonly ordered: boolean
   /** The last certificate is a self-signed root (allowed, but useless to send). */
   readonly endsWithRoot: boolean
-  /** Issuers present somewhere in the file but not right after their child. */
+  /** Issuers present somewhere in the list but not right after their child. */
   readonly misplaced: readonly number[]
+  /** Indexes from the leaf (0) through each issuer found in the list, whatever its position. */
+  readonly path: readonly number[]
+  /** The path ends at a self-signed certificate or at one a given trust anchor issued. */
+  readonly complete: boolean
+  /** Subject of the last certificate of the path when its issuer is missing. */
+  readonly missingIssuerOf: string | null
+  /** Certificates that are not on the path. */
+  readonly extra: number
+  readonly lines: readonly string[]
 }
 
-export function analyzeChain(certs: readonly X509Certificate[]): ChainAnalysis {
+function oneLine(dn: string): string {
+  return dn.replace(/\n/g, ', ')
+}
+
+export function analyseChain(certs: readonly X509Certificate[], anchors: readonly X509Certificate[] = []): ChainAnalysis {
   const links: ChainLink[] = []
   const misplaced: number[] = []
   for (let i = 0; i + 1 < certs.length; i++) {
     const ok = issuedBy(certs[i]!, certs[i + 1]!)
     links.push({ index: i, issuedByNext: ok })
     if (!ok && certs.some((c, j) => j !== i && j !== i + 1 && issuedBy(certs[i]!, c) && !isSelfIssued(certs[i]!))) misplaced.push(i)
+  }
+  const lines = certs.map((c, i) => `${i}: subject=${oneLine(c.subject)} issuer=${oneLine(c.issuer)} notAfter=${c.validTo}`)
+  const path: number[] = []
+  let complete = false
+  let missingIssuerOf: string | null = null
+  if (certs.length) {
+    path.push(0)
+    for (;;) {
+      const cur = certs[path.at(-1)!]!
+      if (issuedBy(cur, cur)) break
+      const next = certs.findIndex((c, j) => !path.includes(j) && issuedBy(cur, c))
+      if (next < 0) break
+      path.push(next)
+    }
+    const top = certs[path.at(-1)!]!
+    complete = issuedBy(top, top) || anchors.some((a) => issuedBy(top, a))
+    missingIssuerOf = complete ? null : oneLine(top.subject)
   }
   const last = certs[certs.length - 1]
   return {
@@ -107,8 +153,16 @@ export function analyzeChain(certs: readonly X509Certificate[]): ChainAnalysis {
     ordered: links.every((l) => l.issuedByNext),
     endsWithRoot: certs.length > 1 && last !== undefined && isSelfIssued(last),
     misplaced,
+    path,
+    complete,
+    missingIssuerOf,
+    extra: certs.length - path.length,
+    lines: certs.length ? lines : ['no certificate sent'],
   }
 }
+
+/** The same analyser under the spelling the file checks use. */
+export const analyzeChain = analyseChain
 
 export interface KeyMatch {
   readonly matches: boolean

@@ -1,4 +1,5 @@
 // JSON form of a run: stable field names, text in the chosen language, for scripts and the lab server.
+import { safeJsonStringify } from '../../core/text.ts'
 import type { CheckResult, Lang, RunReport, Status } from '../types.ts'
 
 export interface JsonCheck {
@@ -55,6 +56,7 @@ export function toJson(report: RunReport, lang: Lang = 'fr'): JsonReport {
   }
 }
 
+/** The evidence is kept as sent (scripts may need it), but spelt so that printing the JSON acts on no control character. */
 export function formatJson(report: RunReport, lang: Lang = 'fr'): string {
-  return `${JSON.stringify(toJson(report, lang), null, 2)}\n`
+  return `${safeJsonStringify(toJson(report, lang), 2)}\n`
 }

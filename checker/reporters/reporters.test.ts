@@ -62,7 +62,67 @@ describe('reporters', () => {
     const xml = formatJunit(report, 'en')
     expect(xml).toContain('tests="3" failures="1" errors="1" skipped="0"')
     expect(xml).toContain('<failure message="Your server still accepts TLS 1.0: disable it." type="fail">')
-    expect(xml).toContain('&lt;bad&gt; &amp; &quot;quoted&quot;?')
+    expect(xml).toContain('&lt;bad&gt; &amp; &quot;quoted&quot;\\x01')
     expect(xml).toContain('<error message="Could not check." type="inconclusive/timeout">')
+  })
+})
+
+// What a hostile server (or a learner's hook) can put in a reply: clear the screen, retitle the terminal, ring,
+// overwrite the line with a carriage return, reverse the text that follows, and a NUL.
+const HOSTILE = 'evil\x1b[2J\x1b]0;pwned\x07\rPASS\u202Egnp.exe\x00end'
+// Anything a terminal, an XML parser or a browser would act on: C0 but tab/newline, DEL, C1, bidi controls.
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
+const hostileReport: RunReport = {
+  target: { host: `mx${HOSTILE}.example`, port: 25, mode: 'starttls' },
+  startedAt: '2025-01-01T00:00:00.000Z',
+  durationMs: 10,
+  checks: [
+    {
+      id: 'smtp.banner.no-version',
+      status: 'fail',
+      endpoint: `mx${HOSTILE}:25`,
+      title: { fr: 'Bannière', en: 'Banner' },
+      summary: { fr: `Le serveur a répondu ${HOSTILE}`, en: `The server answered ${HOSTILE}` },
+      evidence: { lines: [`S: 220 ${HOSTILE}`, `DNS: _mta-sts.${HOSTILE}`], facts: { banner: HOSTILE } },
+      remedy: { postfix: 'smtpd_banner = $myhostname ESMTP', exim: 'smtp_banner = $primary_hostname ESMTP' },
+      durationMs: 3,
+    },
+    {
+      id: 'cert.trusted',
+      status: 'inconclusive',
+      reason: 'timeout',
+      title: { fr: 'Confiance', en: 'Trust' },
+      summary: { fr: HOSTILE, en: HOSTILE },
+      evidence: { lines: [HOSTILE] },
+      durationMs: 3,
+    },
+  ],
+}
+
+describe('reporters given what a hostile server sent', () => {
+  it('the terminal report carries no escape sequence or control character from it, colour on or off', () => {
+    const plain = formatTerminal(hostileReport, { lang: 'en', color: false, verbose: true })
+    expect(plain).not.toMatch(RAW_CONTROL)
+    expect(plain).toContain('evil') // the text itself is still shown
+    expect(plain).toContain('\\x0dPASS') // the carriage return is made visible, not obeyed
+    // With colour, the only escapes left are the reporter's own SGR colours.
+    const coloured = formatTerminal(hostileReport, { lang: 'en', color: true, verbose: true })
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(RAW_CONTROL)
+  })
+
+  it('JUnit XML carries none either, in attributes or in text, and stays well-formed XML 1.0', () => {
+    const xml = formatJunit(hostileReport, 'en')
+    expect(xml).not.toMatch(RAW_CONTROL)
+    expect(xml).toContain('S: 220 evil')
+    expect(xml).not.toMatch(/[\ud800-\udfff]/)
+  })
+
+  it('JSON keeps the evidence as it came (a script may need it) but prints no raw control character', () => {
+    const text = formatJson(hostileReport, 'en')
+    expect(text).not.toMatch(RAW_CONTROL)
+    expect(text).not.toMatch(/[\u2028\u2029]/)
+    // Parsed back, the strings are exactly what the server sent.
+    expect(JSON.parse(text).checks[0].evidence.lines[0]).toBe(`S: 220 ${HOSTILE}`)
   })
 })

@@ -149,3 +149,70 @@ export async function scriptedSmtp(o: ScriptedSmtpOptions = {}): Promise<Running
 export async function rawServer(onConnection: (s: net.Socket) => void): Promise<RunningServer> {
   return listen(net.createServer(onConnection))
 }
+
+export interface BusyFrontOptions {
+  /** The first N connections get a clear-text 421 and are closed, before any TLS. */
+  readonly refuseFirst?: number
+  /** A connection is refused (clear-text 421) while this many earlier ones are still counted, like Exim's smtp_accept_max_per_host. */
+  readonly cap?: number
+  /**
+   * How long a connection stays counted after the client left first. Exim's child outlives the client: after a
+   * TLS handshake the client abandons, it waits about 500 ms before closing its side and exiting.
+   */
+  readonly lingerMs?: number
+}
+
+export interface BusyFront extends RunningServer {
+  /** Connections answered with the clear-text 421. */
+  readonly refused: number
+  readonly accepted: number
+}
+
+/**
+ * A TCP front that counts connections the way Exim's daemon does and refuses the surplus with a clear-text
+ * "421 … too many connections", then relays accepted ones to `backend` (e.g. an implicit-TLS scriptedSmtp).
+ */
+export async function busyFront(backend: RunningServer, o: BusyFrontOptions): Promise<BusyFront> {
+  let seen = 0
+  let active = 0
+  const stats = { refused: 0, accepted: 0 }
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+    seen++
+    if (seen <= (o.refuseFirst ?? 0) || (o.cap !== undefined && active >= o.cap)) {
+      stats.refused++
+      client.end('421 4.3.2 mail.test too many connections from that IP address\r\n')
+      return
+    }
+    stats.accepted++
+    active++
+    const up = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true })
+    let counted = true
+    const finish = (): void => {
+      if (counted) active--
+      counted = false
+      up.destroy()
+      client.destroy()
+    }
+    up.on('error', finish)
+    up.on('close', () => client.end())
+    up.pipe(client)
+    client.pipe(up, { end: false })
+    // The client left first (FIN or reset): the server side keeps counting it for lingerMs, then closes (its FIN last).
+    const clientLeft = (): void => void setTimeout(finish, o.lingerMs ?? 0)
+    client.once('end', clientLeft)
+    client.once('error', clientLeft)
+    client.once('close', () => {
+      if (!client.readableEnded) clientLeft()
+    })
+  })
+  const running = await listen(server)
+  return {
+    ...running,
+    get refused() {
+      return stats.refused
+    },
+    get accepted() {
+      return stats.accepted
+    },
+  }
+}

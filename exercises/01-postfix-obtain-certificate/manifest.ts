@@ -1,6 +1,7 @@
 // Exercise 1 of the Postfix module: obtain a certificate from Pebble with certbot (DNS-01), and a self-signed one.
 import { defineExercise } from '../define.ts'
-import { issueCert } from '../shared/steps.ts'
+import sanDates from '../11-exim-issue-wildcard-ecc/checks/san-dates.ts'
+import { installCertOnMail, issueCert } from '../shared/steps.ts'
 
 const LIVE = '/etc/letsencrypt/live/mail.domaine.tld'
 
@@ -11,11 +12,15 @@ export default defineExercise({
   text: './text.fr.md',
   textEn: './text.en.md',
   setup: './setup.sh',
-  solution: [issueCert('mail.domaine.tld'), { service: 'mail', script: './solve-selfsigned.sh' }],
-  submission: ['/etc/postfix/ssl/cert.pem', '/etc/postfix/ssl/key.pem'],
+  // The certificate obtained in the toolbox is copied to mail, where Postfix will use it (exercise 2) and the grader reads it.
+  solution: [issueCert('mail.domaine.tld'), ...installCertOnMail('mail.domaine.tld', LIVE), { service: 'mail', script: './solve-selfsigned.sh' }],
+  submission: [`${LIVE}/fullchain.pem`, `${LIVE}/privkey.pem`, '/etc/postfix/ssl/cert.pem', '/etc/postfix/ssl/key.pem'],
+  localChecks: [sanDates],
   checks: [
-    { id: 'file.cert.fullchain', target: { service: 'toolbox' }, params: { path: `${LIVE}/fullchain.pem` } },
-    { id: 'file.key.matches-cert', target: { service: 'toolbox' }, params: { certPath: `${LIVE}/fullchain.pem`, keyPath: `${LIVE}/privkey.pem` } },
+    // What the certificate is: issued by the lab's ACME CA (Pebble), for mail.domaine.tld, valid now.
+    { id: 'file.cert.san-dates', key: 'file.cert.lab-issued', target: { service: 'mail' }, params: { path: `${LIVE}/fullchain.pem`, names: ['mail.domaine.tld'], minDays: 1 } },
+    { id: 'file.cert.fullchain', target: { service: 'mail' }, params: { path: `${LIVE}/fullchain.pem` } },
+    { id: 'file.key.matches-cert', target: { service: 'mail' }, params: { certPath: `${LIVE}/fullchain.pem`, keyPath: `${LIVE}/privkey.pem` } },
     {
       id: 'file.key.matches-cert',
       key: 'selfsigned.key.matches-cert',

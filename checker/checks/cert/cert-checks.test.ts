@@ -103,3 +103,25 @@ describe('cert.key.strength', () => {
     expect(r.summary.en).toContain('RSA 1024')
   })
 })
+
+describe('cert.sni.selects reads the CN only when there is no DNS SAN (RFC 6125 §6.4.4)', () => {
+  it('fails for a certificate whose CN is the name but whose SAN lists another name only', async () => {
+    const { generate } = await import('selfsigned')
+    const cnOnly = await generate([{ name: 'commonName', value: 'mail.client2.tld' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      notBeforeDate: new Date(Date.now() - 3600_000),
+      notAfterDate: new Date(Date.now() + 30 * 86_400_000),
+      ca: { key: pki.intermediate.key, cert: pki.intermediate.cert },
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames: [{ type: 2 as const, value: 'www.client2.tld' }] },
+      ],
+    })
+    const t = await serve({ ...good, sni: { 'mail.client2.tld': { key: cnOnly.private, cert: `${cnOnly.cert.trim()}\n${pki.intermediate.cert.trim()}\n` } } })
+    const r = await runCheck('cert.sni.selects', t, { names: { 'mail.client2.tld': 'mail.client2.tld' } })
+    expect(r.status).toBe('fail')
+    expect(r.evidence.facts?.['wrong']).toEqual(['mail.client2.tld'])
+  })
+})

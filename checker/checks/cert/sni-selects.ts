@@ -1,10 +1,9 @@
 // cert.sni.selects: each name sent in SNI gets its own certificate (per-domain certificates on one mail host).
-import tls from 'node:tls'
 import { defineCheck, verdict } from '../../define.ts'
 import { sniOf } from '../../probes/smtp.ts'
 import type { CheckContext } from '../../types.ts'
 import { certFacts, guard, L, notApplicable } from '../support.ts'
-import { sanOf } from './name-matches.ts'
+import { certNamesHost } from '../../probes/x509.ts'
 
 /** params.names: { "mail.client2.tld": "mail.client2.tld" } — SNI name → name the chosen certificate must cover. */
 function expectations(ctx: CheckContext): [string, string][] {
@@ -14,13 +13,6 @@ function expectations(ctx: CheckContext): [string, string][] {
   return own ? [[own, own]] : []
 }
 
-function covers(cert: { subjectAltName?: string; subject: string }, expected: string): boolean {
-  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? ''
-  const san = sanOf(cert.subjectAltName)
-  if (san.includes(`DNS:${expected}`) || cn === expected) return true
-  // Wildcards and IP SANs follow the same rules as a real client.
-  return !tls.checkServerIdentity(expected, { subject: { CN: cn }, subjectaltname: cert.subjectAltName ?? '' } as unknown as tls.PeerCertificate)
-}
 
 export default defineCheck({
   id: 'cert.sni.selects',
@@ -45,7 +37,7 @@ export default defineCheck({
       const wrong: string[] = []
       for (const [name, expected] of wanted) {
         const f = await certFacts(ctx, name)
-        const ok = covers(f.leaf, expected)
+        const ok = certNamesHost(f.leaf, expected)
         lines.push(`SNI ${name} → subject=${f.leaf.subject.replace(/\n/g, ', ')} SAN=${f.leaf.subjectAltName ?? ''} ${ok ? 'OK' : `does not cover ${expected}`}`)
         if (!ok) wrong.push(name)
       }

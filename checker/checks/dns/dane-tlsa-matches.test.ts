@@ -60,11 +60,11 @@ describe('TLSA matching rules', () => {
     const inter = new X509Certificate(pki.intermediate.cert)
     const chain = [leafCert, inter]
     const r = (usage: number, c: X509Certificate) => ({ usage, selector: 1, matchingType: 1, certificate: tlsaAssociation(c, 1, 1)! })
-    expect(matchTlsa([r(3, leafCert)], chain)[0]!.matchedIndex).toBe(0)
-    expect(matchTlsa([r(2, inter)], chain)[0]!.matchedIndex).toBe(1)
-    expect(matchTlsa([r(2, leafCert)], chain)[0]!.matchedIndex).toBeNull()
-    expect(matchTlsa([r(3, inter)], chain)[0]!.matchedIndex).toBeNull()
-    expect(matchTlsa([r(1, leafCert)], chain)[0]!.usable).toBe(false)
+    expect(matchTlsa([r(3, leafCert)], chain, 'mail.domaine.tld')[0]!.matchedIndex).toBe(0)
+    expect(matchTlsa([r(2, inter)], chain, 'mail.domaine.tld')[0]!.matchedIndex).toBe(1)
+    expect(matchTlsa([r(2, leafCert)], chain, 'mail.domaine.tld')[0]!.matchedIndex).toBeNull()
+    expect(matchTlsa([r(3, inter)], chain, 'mail.domaine.tld')[0]!.matchedIndex).toBeNull()
+    expect(matchTlsa([r(1, leafCert)], chain, 'mail.domaine.tld')[0]!.usable).toBe(false)
   })
 })
 
@@ -96,7 +96,8 @@ describe('dns.dane.tlsa-matches', () => {
   })
 
   it('fails with a matching record that the resolver did not validate (no AD bit)', async () => {
-    dns.setZone(zone([tlsa(3, leafCert)], false))
+    // The MX answer is validated, the TLSA answer is not (an unsigned delegation below a signed zone, say).
+    dns.setZone({ ...zone([tlsa(3, leafCert)]), authenticated: ['domaine.tld', 'mail.domaine.tld'] })
     const v = await run()
     expect(v.status).toBe('fail')
     expect(v.summary.fr).toMatch(/pas validés DNSSEC/)
@@ -125,5 +126,56 @@ describe('dns.dane.tlsa-matches', () => {
     const v = await run(closed)
     expect(v.status).toBe('inconclusive')
     expect(v.reason).toBe('refused')
+  })
+})
+
+// RFC 7672 §2.2 and §3.1: what a DANE sender requires beyond a digest match.
+describe('dns.dane.tlsa-matches follows RFC 7672 for DANE-TA and for the MX lookup', () => {
+  const extra: SMTPServer[] = []
+  afterAll(async () => {
+    await Promise.all(extra.map((s) => new Promise<void>((r) => s.close(() => r()))))
+  })
+  /** Another real STARTTLS server on loopback presenting exactly `chain`. */
+  async function serverWith(key: string, chain: string): Promise<number> {
+    const s = new SMTPServer({ key, cert: chain, authOptional: true, logger: false, banner: 'test' })
+    s.on('error', () => {})
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+    extra.push(s)
+    return (s.server.address() as AddressInfo).port
+  }
+
+  it('fails a 2 1 1 record of an intermediate the server sends but that did not issue its leaf', async () => {
+    const stranger = await makeTestPki('Stranger')
+    const leaf = await pki.leaf(['mail.domaine.tld'])
+    // The leaf comes from the lab CA; the CA certificate sent after it (and named by the TLSA) belongs to another CA.
+    const p = await serverWith(leaf.key, `${leaf.cert.trim()}\n${stranger.intermediate.cert.trim()}\n`)
+    dns.setZone(zone([tlsa(2, new X509Certificate(stranger.intermediate.cert), 1, 1, p)]))
+    const v = await run(p)
+    expect(v.status, v.summary.en).toBe('fail')
+    expect(v.summary.en).toMatch(/does not chain/)
+  })
+
+  it('fails a 2 1 1 record that matches the chain when the leaf does not name the MX host', async () => {
+    const leaf = await pki.leaf(['other.domaine.tld'])
+    const p = await serverWith(leaf.key, leaf.fullchain)
+    dns.setZone(zone([tlsa(2, new X509Certificate(pki.intermediate.cert), 1, 1, p)]))
+    const v = await run(p)
+    expect(v.status, v.summary.en).toBe('fail')
+    expect(v.summary.en).toMatch(/does not name mail\.domaine\.tld/)
+  })
+
+  it('passes a 3 1 1 record of a leaf that names another host: DANE-EE has no name check (RFC 7672 §3.1.1)', async () => {
+    const leaf = await pki.leaf(['other.domaine.tld'])
+    const p = await serverWith(leaf.key, leaf.fullchain)
+    dns.setZone(zone([tlsa(3, new X509Certificate(leaf.cert), 1, 1, p)]))
+    const v = await run(p)
+    expect(v.status, v.summary.en).toBe('pass')
+  })
+
+  it('fails when the TLSA answer is validated but the MX answer is not (no AD bit on the MX)', async () => {
+    dns.setZone({ ...zone([tlsa(3, leafCert)]), authenticated: [`_${port}._tcp.mail.domaine.tld`, 'mail.domaine.tld'] })
+    const v = await run()
+    expect(v.status, v.summary.en).toBe('fail')
+    expect(v.summary.en).toMatch(/MX of domaine\.tld is not DNSSEC-validated/)
   })
 })

@@ -5,7 +5,7 @@ import { defineCheck, verdict } from '../../define.ts'
 import { describeAnswer, recordsOf } from '../../probes/dns.ts'
 import { ProbeError } from '../../probes/probe-error.ts'
 import { presentedCertificates, type PeerCertificates } from '../../probes/tls.ts'
-import { commonName, tlsaAssociation } from '../../probes/x509.ts'
+import { analyseChain, certNamesHost, commonName, tlsaAssociation } from '../../probes/x509.ts'
 import type { CheckContext, Verdict } from '../../types.ts'
 import type { TlsaData } from 'dns-packet'
 import { cachedAddresses, cachedQuery, dnsFailure, dnsSetup, isVerdict, lookupMx, rcodeInconclusive, responseLines } from './shared.ts'
@@ -16,6 +16,12 @@ export interface TlsaMatch {
   readonly usable: boolean
   /** Certificate of the presented chain it matched (0 = leaf), or null. */
   readonly matchedIndex: number | null
+  /** DANE-TA: the matched certificate is on the leaf's signature path (null for DANE-EE or no match). */
+  readonly chains: boolean | null
+  /** DANE-TA: the leaf names the MX host (null for DANE-EE or no match). */
+  readonly namesHost: boolean | null
+  /** A DANE sender would authenticate the server with this record. */
+  readonly authenticates: boolean
 }
 
 export function tlsaText(d: TlsaData): string {
@@ -23,25 +29,35 @@ export function tlsaText(d: TlsaData): string {
 }
 
 /**
- * RFC 7672 §3.1: usage 3 (DANE-EE) matches the leaf only; usage 2 (DANE-TA) matches a certificate the
- * server sent above the leaf. PKIX usages 0 and 1 are not for SMTP and count as unusable.
+ * RFC 7672 §3.1: usage 3 (DANE-EE) matches the leaf only, with no name or expiry check (§3.1.1); usage 2
+ * (DANE-TA) matches a CA certificate the server sent, the leaf must chain to it by signatures and name the MX
+ * host, the reference identifier of §3.2.2 (§3.1.2). PKIX usages 0 and 1 are not for SMTP and count as unusable.
+ * A DANE-TA key published without its certificate in the chain cannot be checked here and does not match.
  */
-export function matchTlsa(records: readonly TlsaData[], chain: readonly X509Certificate[]): TlsaMatch[] {
+export function matchTlsa(records: readonly TlsaData[], chain: readonly X509Certificate[], mxHost: string): TlsaMatch[] {
+  const path = analyseChain(chain).path
+  const leafNames = chain[0] ? certNamesHost(chain[0], mxHost) : false
   return records.map((r) => {
     const usable = (r.usage === 2 || r.usage === 3) && (r.selector === 0 || r.selector === 1) && [0, 1, 2].includes(r.matchingType)
-    let matchedIndex: number | null = null
-    if (usable) {
-      const candidates = r.usage === 3 ? [0] : chain.map((_, i) => i).slice(1)
-      for (const i of candidates) {
-        const assoc = tlsaAssociation(chain[i]!, r.selector, r.matchingType)
-        if (assoc && assoc.equals(r.certificate)) {
-          matchedIndex = i
-          break
-        }
-      }
-    }
-    return { record: tlsaText(r), usable, matchedIndex }
+    const none = { record: tlsaText(r), usable, matchedIndex: null, chains: null, namesHost: null, authenticates: false }
+    if (!usable) return none
+    const matching = (r.usage === 3 ? [0] : chain.map((_, i) => i).slice(1)).filter((i) => tlsaAssociation(chain[i]!, r.selector, r.matchingType)?.equals(r.certificate))
+    if (!matching.length) return none
+    if (r.usage === 3) return { ...none, matchedIndex: 0, authenticates: true }
+    // The same CA certificate may be sent twice: the copy on the path counts.
+    const onPath = matching.find((i) => path.includes(i))
+    const matchedIndex = onPath ?? matching[0]!
+    const chains = onPath !== undefined
+    return { ...none, matchedIndex, chains, namesHost: leafNames, authenticates: chains && leafNames }
   })
+}
+
+function describeMatch(m: TlsaMatch, host: string): string {
+  if (!m.usable) return 'unusable for SMTP (PKIX usage 0/1 or unknown type)'
+  if (m.matchedIndex === null) return 'matches nothing presented'
+  if (m.chains === null) return `matches #${m.matchedIndex}`
+  if (!m.chains) return `matches #${m.matchedIndex}, but the leaf does not chain to it`
+  return `matches #${m.matchedIndex}, the leaf chains to it and ${m.namesHost ? 'names' : 'does NOT name'} ${host}`
 }
 
 interface HostOutcome {
@@ -61,6 +77,15 @@ async function mxHosts(ctx: CheckContext, server: string, domain: string | null,
     if (bad) return bad
     if (mx.hosts.length === 0)
       return verdict.fail({ fr: `${domain} n’a pas de MX : rien à protéger par DANE.`, en: `${domain} has no MX: nothing for DANE to protect.` }, { lines })
+    // RFC 7672 §2.2.1: a sender looks up TLSA only for MX hosts it got from a validated answer.
+    if (!mx.response.ad)
+      return verdict.fail(
+        {
+          fr: `DANE : le MX de ${domain} n’est pas validé DNSSEC (pas de bit AD) : un expéditeur DANE ne cherche pas de TLSA pour un MX qu’il ne peut pas authentifier — la zone est-elle signée ?`,
+          en: `DANE: the MX of ${domain} is not DNSSEC-validated (no AD bit): a DANE sender does not look up TLSA records for an MX it cannot authenticate — is the zone signed?`,
+        },
+        { lines, facts: { mxValidated: false } },
+      )
     return mx.hosts.map((h) => h.exchange)
   }
   if (ctx.target.servername) return [ctx.target.servername.toLowerCase()]
@@ -167,11 +192,30 @@ export default defineCheck({
           outcomes.push(got)
           continue
         }
-        const matches = matchTlsa(tlsa, got.presented)
-        for (const m of matches)
-          lines.push(`  TLSA ${m.record.slice(0, 24)}… ${!m.usable ? 'unusable for SMTP (PKIX usage 0/1 or unknown type)' : m.matchedIndex === null ? 'matches nothing presented' : `matches #${m.matchedIndex}`}`)
-        if (matches.some((m) => m.matchedIndex !== null)) {
+        const matches = matchTlsa(tlsa, got.presented, host)
+        for (const m of matches) lines.push(`  TLSA ${m.record.slice(0, 24)}… ${describeMatch(m, host)}`)
+        const unchained = matches.find((m) => m.chains === false)
+        const unnamed = matches.find((m) => m.chains === true && m.namesHost === false)
+        if (matches.some((m) => m.authenticates)) {
           outcomes.push({ host, status: 'pass', why: { fr: `${host} correspond`, en: `${host} matches` } })
+        } else if (unnamed) {
+          outcomes.push({
+            host,
+            status: 'fail',
+            why: {
+              fr: `le TLSA « ${unnamed.record.slice(0, 5)} » de ${name} désigne bien l’autorité de la chaîne, mais le certificat du serveur ne nomme pas ${host} : avec DANE-TA (usage 2), l’expéditeur vérifie le nom du MX (RFC 7672 §3.2.2)`,
+              en: `the TLSA "${unnamed.record.slice(0, 5)}" at ${name} names the chain’s CA, but the server certificate does not name ${host}: with DANE-TA (usage 2) the sender checks the MX name (RFC 7672 §3.2.2)`,
+            },
+          })
+        } else if (unchained) {
+          outcomes.push({
+            host,
+            status: 'fail',
+            why: {
+              fr: `le TLSA « ${unchained.record.slice(0, 5)} » de ${name} correspond au certificat n°${unchained.matchedIndex} envoyé, mais le certificat du serveur n’est pas signé par lui (ni par une autorité qu’il a signée) : la feuille ne s’y rattache pas (does not chain)`,
+              en: `the TLSA "${unchained.record.slice(0, 5)}" at ${name} matches certificate #${unchained.matchedIndex} sent, but the server certificate does not chain to it (no signature path from the leaf)`,
+            },
+          })
         } else if (!matches.some((m) => m.usable)) {
           outcomes.push({
             host,

@@ -1,11 +1,21 @@
 // tls.cipher.forward-secrecy: sessions use ephemeral keys (ECDHE/DHE, or TLS 1.3), so a stolen key cannot decrypt past mail.
 import { defineCheck, verdict } from '../../define.ts'
-import { suiteByCode, suiteName, suitesFor, type ProtocolVersion } from '../../probes/cipher-suites.ts'
-import { MODERN_CLIENT_SUITES, NON_FS_SUITES, offerHello } from '../../probes/tls.ts'
+import { isForwardSecret, suiteByCode, suiteName, suitesFor, type ProtocolVersion } from '../../probes/cipher-suites.ts'
+import { MODERN_CLIENT_SUITES, NON_FS_SUITES, offerHello, type HelloOutcome } from '../../probes/tls.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import { guard, L, sharedEndpoint, versionOutcome } from '../support.ts'
 
 const LEGACY: readonly ProtocolVersion[] = ['tls1.0', 'tls1.1', 'tls1.2']
+
+/**
+ * Suites a TLS ≤ 1.2 handshake negotiated that the table cannot classify ("0xC102"). The grader only offers suites
+ * it knows, so this means a table entry without its key exchange, or a server answering outside the offer: either
+ * way nobody has shown the key exchange is ephemeral, and the check must not award what it cannot see.
+ */
+export function unknownSuites(outcomes: readonly HelloOutcome[]): string[] {
+  const codes = outcomes.flatMap((o) => (o.accepted && o.version !== 'tls1.3' && isForwardSecret(o.cipher) === null ? [o.cipher] : []))
+  return [...new Set(codes)].map((c) => `0x${c.toString(16).toUpperCase().padStart(4, '0')}`)
+}
 
 export default defineCheck({
   id: 'tls.cipher.forward-secrecy',
@@ -46,7 +56,16 @@ export default defineCheck({
         lines.push(...r.transcript)
         if (r.accepted) staticFound.push(`${VERSION_LABELS[v]} ${suiteByCode(r.cipher)?.openssl ?? suiteName(r.cipher)}`)
       }
-      const facts = { preferred: preferred.accepted ? suiteName(preferred.cipher) : null, nonForwardSecretAccepted: staticFound, tls13: v13!.accepted }
+      const unknown = unknownSuites([preferred, ...legacy, ...probes.map(([, r]) => r)])
+      const facts = { preferred: preferred.accepted ? suiteName(preferred.cipher) : null, nonForwardSecretAccepted: staticFound, tls13: v13!.accepted, unknownSuites: unknown }
+      if (unknown.length)
+        return verdict.fail(
+          L(
+            `Votre serveur négocie une suite inconnue du correcteur (unknown suite ${unknown.join(', ')}) : rien ne montre que son échange de clés est éphémère. Limitez-vous aux suites ECDHE/DHE usuelles.`,
+            `Your server negotiates a suite the grader does not know (unknown suite ${unknown.join(', ')}): nothing shows its key exchange is ephemeral. Keep to the usual ECDHE/DHE suites.`,
+          ),
+          { lines, facts },
+        )
       if (preferred.accepted && chosen && !chosen.forwardSecret)
         return verdict.fail(
           L(`Même face à un client qui préfère ECDHE, votre serveur choisit ${chosen.openssl} (échange RSA statique).`, `Even with a client preferring ECDHE, your server picks ${chosen.openssl} (static RSA key exchange).`),

@@ -126,3 +126,56 @@ describe('tls.version.ssl3.rejected against a server that still speaks SSL 3.0',
     expect(r.summary.en).toContain('SSL 3.0 (suite chosen: TLS_RSA_WITH_3DES_EDE_CBC_SHA)')
   })
 })
+
+describe('TLS 1.3 CCM suites (0x1304, 0x1305) are known', () => {
+  // RFC 8446 defines five TLS 1.3 suites; a server restricted to the two CCM ones still speaks TLS 1.3.
+  it('a TLS 1.3-only server offering only TLS_AES_128_CCM_SHA256 and TLS_AES_128_CCM_8_SHA256 passes tls1_3.accepted, no-weak and forward-secrecy', async () => {
+    const t = await serve({ minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256' })
+    const v13 = await runCheck('tls.version.tls1_3.accepted', t)
+    expect(v13.status, v13.summary.en).toBe('pass')
+    expect((await runCheck('tls.cipher.no-weak', t)).status).toBe('pass')
+    expect((await runCheck('tls.cipher.forward-secrecy', t)).status).toBe('pass')
+  })
+})
+
+/** DH parameters (PKCS#3 PEM) from one of Node's built-in MODP groups: modp2 is 1024 bits, modp14 2048 (RFC 2409/3526). */
+async function dhParams(group: 'modp2' | 'modp14'): Promise<string> {
+  const { getDiffieHellman } = await import('node:crypto')
+  const dh = getDiffieHellman(group)
+  const int = (b: Buffer): Buffer => {
+    const v = b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b
+    return Buffer.concat([Buffer.from([0x02]), derLength(v.length), v])
+  }
+  const derLength = (n: number): Buffer => (n < 128 ? Buffer.from([n]) : n < 256 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]))
+  const body = Buffer.concat([int(dh.getPrime()), int(dh.getGenerator())])
+  const der = Buffer.concat([Buffer.from([0x30]), derLength(body.length), body])
+  return `-----BEGIN DH PARAMETERS-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END DH PARAMETERS-----\n`
+}
+
+describe('tls.cipher.no-weak and the DHE group size (Logjam)', () => {
+  async function dheServer(group: 'modp2' | 'modp14'): Promise<Target> {
+    const rsa = await createPki().then((p) => p.leaf(['mail.domaine.tld'], { keyType: 'rsa', selfSigned: true }))
+    const s = await scriptedSmtp({ tls: { ...rsa, maxVersion: 'TLSv1.2', dhparam: await dhParams(group), ciphers: 'DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' } })
+    servers.push(s)
+    return { host: s.host, port: s.port, mode: 'starttls', timeouts: FAST }
+  }
+  it('fails a server whose DHE suites use a 1024-bit group, with the size as evidence', async () => {
+    const r = await runCheck('tls.cipher.no-weak', await dheServer('modp2'))
+    expect(r.status, r.summary.en).toBe('fail')
+    expect(r.summary.en).toMatch(/DH 1024/)
+  })
+  it('passes the same server with a 2048-bit group', async () => {
+    const r = await runCheck('tls.cipher.no-weak', await dheServer('modp14'))
+    expect(r.status, r.summary.en).toBe('pass')
+    expect(r.evidence.facts?.['dhBits']).toBe(2048)
+  })
+})
+
+describe('tls.cipher.forward-secrecy never counts an unknown suite as ephemeral', () => {
+  it('reports a negotiated TLS 1.2 suite missing from the table (0xC102, a GOST suite IANA lists) as unknown', async () => {
+    const { unknownSuites } = await import('./cipher-forward-secrecy.ts')
+    const hello = (cipher: number, version: 'tls1.2' | 'tls1.3' = 'tls1.2') => ({ accepted: true as const, version, cipher, helloRetry: false, transcript: [] })
+    expect(unknownSuites([hello(0xc02f), hello(0xc102), hello(0xc102), hello(0x1306, 'tls1.3')])).toEqual(['0xC102'])
+    expect(unknownSuites([hello(0xc02f), { accepted: false, why: 'TLS alert handshake_failure', transcript: [] }])).toEqual([])
+  })
+})

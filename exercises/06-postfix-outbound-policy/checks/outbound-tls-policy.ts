@@ -86,15 +86,76 @@ export function outcomeFromLog(log: string, rcpt: string): LogOutcome {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+// Logs are read through the engine (stat, archive), never with a program of the graded container.
 async function logSize(sandbox: SandboxHandle, service: string, file: string): Promise<number> {
-  const r = await sandbox.exec(service, ['sh', '-c', 'stat -c %s "$1" 2>/dev/null || echo 0', 'sh', file])
-  return Number(r.stdout.trim()) || 0
+  const st = await sandbox.stat(service, file)
+  return st?.isFile ? st.size : 0
 }
 
 async function readFrom(sandbox: SandboxHandle, service: string, file: string, offset: number): Promise<string> {
-  const r = await sandbox.exec(service, ['sh', '-c', 'tail -c +"$2" "$1" 2>/dev/null || true', 'sh', file, String(offset + 1)])
-  return r.stdout
+  const st = await sandbox.stat(service, file)
+  if (!st?.isFile) return ''
+  const buf = await sandbox.readFile(service, file, st.size + 64 * 1024)
+  return buf.subarray(buf.length >= offset ? offset : 0).toString('utf8')
 }
+
+interface Attempt {
+  readonly rcpt: string
+  readonly outcome: LogOutcome
+  readonly delivery: DeliveryRecord | null
+  readonly lines: readonly string[]
+  /** sendmail's refusal, when Postfix would not even queue the message. */
+  readonly refused?: string
+}
+
+/** Sends one test message to `domain` through the learner's Postfix and watches its log and the partner's record for up to 30 s. */
+async function attempt(sandbox: SandboxHandle, service: string, domain: string, signal: AbortSignal, label: string): Promise<Attempt> {
+  const token = randomBytes(5).toString('hex')
+  const rcpt = `grade-${token}@${domain}`
+  const lines: string[] = []
+  const mailFrom = await logSize(sandbox, service, MAIL_LOG)
+  const partnersFrom = await logSize(sandbox, 'partners', DELIVERIES_LOG)
+  const message =
+    `From: grader@domaine.tld\nTo: ${rcpt}\nSubject: smtp-tls-lab outbound TLS test ${token}\n` +
+    `Message-ID: <${token}@grader.domaine.tld>\n\nTest message ${token}.\n`
+  const sent = await sandbox.exec(service, ['/usr/sbin/sendmail', '-f', 'grader@domaine.tld', '--', rcpt], { stdin: message, timeoutMs: 15_000 })
+  lines.push(`${label}sendmail -f grader@domaine.tld ${rcpt} → exit ${sent.exitCode}`)
+  const none: LogOutcome = { status: null, statusLine: null, tlsLevel: null, tlsLine: null }
+  if (sent.exitCode !== 0) return { rcpt, outcome: none, delivery: null, lines: [...lines, sent.stderr.trim()], refused: sent.stderr.trim() || `exit ${sent.exitCode}` }
+  let delivery: DeliveryRecord | null = null
+  let outcome = none
+  const deadline = Date.now() + 30_000
+  for (let kick = 0; Date.now() < deadline && !signal.aborted; kick++) {
+    outcome = outcomeFromLog(await readFrom(sandbox, service, MAIL_LOG, mailFrom), rcpt)
+    const deliveries = await readFrom(sandbox, 'partners', DELIVERIES_LOG, partnersFrom)
+    delivery =
+      deliveries
+        .split('\n')
+        .filter((l) => l.includes(token))
+        .map(parseDelivery)
+        .find((d): d is DeliveryRecord => d !== null) ?? null
+    if (outcome.status && outcome.status !== 'sent') break
+    if (delivery && outcome.status === 'sent') break
+    // A message held by an earlier failure waits for the queue manager; flush once in a while.
+    if (kick % 6 === 5) await sandbox.exec(service, ['postqueue', '-f']).catch(() => undefined)
+    await sleep(500)
+  }
+  if (outcome.tlsLine) lines.push(`${label}mail.log: ${outcome.tlsLine.trim()}`)
+  if (outcome.statusLine) lines.push(`${label}mail.log: ${outcome.statusLine.trim()}`)
+  if (delivery) lines.push(`${label}partners: ${JSON.stringify(delivery.raw)}`)
+  return { rcpt, outcome, delivery, lines }
+}
+
+/** Asks the partner MX to leave STARTTLS out of its next EHLO answer, as a downgrading man in the middle would. */
+async function stripStartTls(sandbox: SandboxHandle, count: number): Promise<string> {
+  const res = await fetch(`http://${sandbox.address('partners')}:8080/strip-starttls?count=${count}`, { method: 'POST', signal: AbortSignal.timeout(5000) })
+  const text = (await res.text()).trim()
+  if (!res.ok) throw new Error(`partners /strip-starttls: HTTP ${res.status} ${text}`)
+  return text
+}
+
+/** The queue id Postfix logged for a recipient (`7D6C01A00AA: to=<…>`), to remove the test message it deferred. */
+const queueIdOf = (statusLine: string | null): string | null => (statusLine ? /\]: ([0-9A-F]{6,}|[0-9A-Za-z]{12,}): to=</.exec(statusLine)?.[1] ?? null : null)
 
 function expectationOf(v: unknown): Expectation | null {
   return v === 'plain' || v === 'encrypted' || v === 'verified' ? v : null
@@ -130,43 +191,19 @@ export default defineCheck({
         en: 'This check needs a sandbox, a domain and an expectation (plain, encrypted, verified).',
       })
     const service = ctx.target.service ?? 'mail'
-    const token = randomBytes(5).toString('hex')
-    const rcpt = `grade-${token}@${domain}`
-    const lines: string[] = []
-    const mailFrom = await logSize(sandbox, service, MAIL_LOG)
-    const partnersFrom = await logSize(sandbox, 'partners', DELIVERIES_LOG)
-    const message =
-      `From: grader@domaine.tld\nTo: ${rcpt}\nSubject: smtp-tls-lab outbound TLS test ${token}\n` +
-      `Message-ID: <${token}@grader.domaine.tld>\n\nTest message ${token}.\n`
-    const sent = await sandbox.exec(service, ['/usr/sbin/sendmail', '-f', 'grader@domaine.tld', '--', rcpt], { stdin: message, timeoutMs: 15_000 })
-    lines.push(`sendmail -f grader@domaine.tld ${rcpt} → exit ${sent.exitCode}`)
-    if (sent.exitCode !== 0)
-      return verdict.inconclusive('temporary', { fr: 'Postfix n’a pas accepté le message de test.', en: 'Postfix did not accept the test message.' }, {
-        lines: [...lines, sent.stderr.trim()],
-      })
-    let delivery: DeliveryRecord | null = null
-    let outcome: LogOutcome = { status: null, statusLine: null, tlsLevel: null, tlsLine: null }
-    const deadline = Date.now() + 30_000
-    for (let kick = 0; Date.now() < deadline && !ctx.signal.aborted; kick++) {
-      const log = await readFrom(sandbox, service, MAIL_LOG, mailFrom)
-      outcome = outcomeFromLog(log, rcpt)
-      const deliveries = await readFrom(sandbox, 'partners', DELIVERIES_LOG, partnersFrom)
-      delivery =
-        deliveries
-          .split('\n')
-          .filter((l) => l.includes(token))
-          .map(parseDelivery)
-          .find((d): d is DeliveryRecord => d !== null) ?? null
-      if (outcome.status && outcome.status !== 'sent') break
-      if (delivery && outcome.status === 'sent') break
-      // A message held by an earlier failure waits for the queue manager; flush once in a while.
-      if (kick % 6 === 5) await sandbox.exec(service, ['postqueue', '-f']).catch(() => undefined)
-      await sleep(500)
-    }
-    if (outcome.tlsLine) lines.push(`mail.log: ${outcome.tlsLine.trim()}`)
-    if (outcome.statusLine) lines.push(`mail.log: ${outcome.statusLine.trim()}`)
-    if (delivery) lines.push(`partners: ${JSON.stringify(delivery.raw)}`)
-    const facts = {
+    const first = await attempt(sandbox, service, domain, ctx.signal, '')
+    const { outcome, delivery } = first
+    const lines = [...first.lines]
+    const what = WHAT[expect]
+    if (first.refused)
+      return verdict.fail(
+        {
+          fr: `Postfix refuse le message de test pour ${domain} (sendmail : ${first.refused}).`,
+          en: `Postfix refuses the test message for ${domain} (sendmail: ${first.refused}).`,
+        },
+        { lines, facts: { domain, expect, refused: first.refused } },
+      )
+    const facts: Record<string, string | number | boolean | null> = {
       domain,
       expect,
       status: outcome.status,
@@ -174,7 +211,6 @@ export default defineCheck({
       partnerSawTls: delivery ? delivery.tls : null,
       protocol: delivery?.protocol ?? null,
     }
-    const what = WHAT[expect]
     if (outcome.status && outcome.status !== 'sent') {
       const why = /\((.*)\)\s*$/.exec(outcome.statusLine ?? '')?.[1] ?? outcome.status
       return verdict.fail(
@@ -219,6 +255,46 @@ export default defineCheck({
         },
         { lines, facts },
       )
+    if (expect === 'encrypted') {
+      // `may` also uses TLS when it is offered: only a downgrade tells it from `encrypt`, which must then defer.
+      lines.push(`partners: ${await stripStartTls(sandbox, 1)}`)
+      let down: Attempt
+      try {
+        down = await attempt(sandbox, service, domain, ctx.signal, '[STARTTLS stripped] ')
+      } finally {
+        await stripStartTls(sandbox, 0).catch(() => undefined)
+      }
+      lines.push(...down.lines)
+      facts['downgradeStatus'] = down.outcome.status
+      facts['downgradePartnerSawTls'] = down.delivery ? down.delivery.tls : null
+      const qid = queueIdOf(down.outcome.statusLine)
+      // The deferred test message would otherwise be retried later, in the middle of another check.
+      if (down.outcome.status === 'deferred' && qid) await sandbox.exec(service, ['postsuper', '-d', qid]).catch(() => undefined)
+      if (down.delivery && !down.delivery.tls)
+        return verdict.fail(
+          {
+            fr: `Quand STARTTLS disparaît (un attaquant le retire de la réponse EHLO), le message vers ${domain} part EN CLAIR : c’est le comportement de « may », pas de « encrypt ».`,
+            en: `When STARTTLS disappears (an attacker strips it from the EHLO reply), the message to ${domain} goes IN CLEAR TEXT: that is "may", not "encrypt".`,
+          },
+          { lines, facts },
+        )
+      if (down.outcome.status !== 'deferred' && down.outcome.status !== 'bounced')
+        return verdict.inconclusive(
+          'timeout',
+          {
+            fr: `Après le retrait de STARTTLS, ni report ni livraison du message vers ${domain} observés en 30 s.`,
+            en: `After STARTTLS was stripped, the message to ${domain} was neither deferred nor delivered within 30 s.`,
+          },
+          { lines, facts },
+        )
+      return verdict.pass(
+        {
+          fr: `Livré à ${domain} ${what.fr} ; quand STARTTLS est retiré, Postfix garde le message au lieu de l’envoyer en clair.`,
+          en: `Delivered to ${domain} ${what.en}; when STARTTLS is stripped, Postfix holds the message instead of sending it in clear.`,
+        },
+        { lines, facts },
+      )
+    }
     return verdict.pass(
       { fr: `Livré à ${domain} ${what.fr}.`, en: `Delivered to ${domain} ${what.en}.` },
       { lines, facts },

@@ -33,16 +33,33 @@ async function restore(sb: SandboxHandle, service: ServiceName, s: Saved): Promi
   await sb.exec(service, ['chmod', s.stat.mode.toString(8), '--', s.path])
 }
 
-async function listMaildir(sb: SandboxHandle, service: ServiceName, dir: string): Promise<Set<string>> {
-  const r = await sb.exec(service, ['sh', '-c', 'ls -1 -- "$1" 2>/dev/null || true', 'sh', dir])
-  return new Set(r.stdout.split('\n').filter(Boolean))
+/** Exim's main log: deliveries are read there, through the engine, never with a program of the graded container. */
+export const MAINLOG = '/var/log/exim4/mainlog'
+
+async function logSize(sb: SandboxHandle, service: ServiceName): Promise<number> {
+  const st = await sb.stat(service, MAINLOG)
+  return st?.isFile ? st.size : 0
 }
 
-/** Messages that appeared in the Maildir since `before`, waiting up to waitMs for the first one. */
-async function newMessages(sb: SandboxHandle, service: ServiceName, dir: string, before: Set<string>, waitMs: number, signal: AbortSignal): Promise<string[]> {
+/** Deliveries (`=>`, `->`) to `rcpt` that Exim logged after byte `from` of its main log, one line each. */
+export function deliveriesIn(log: string, rcpt: string): string[] {
+  const needle = rcpt.toLowerCase()
+  return log.split('\n').filter((l) => /\s(=>|->)\s/.test(l) && l.toLowerCase().includes(needle))
+}
+
+async function deliveredSince(sb: SandboxHandle, service: ServiceName, from: number, rcpt: string): Promise<string[]> {
+  const st = await sb.stat(service, MAINLOG)
+  if (!st?.isFile) return []
+  const buf = await sb.readFile(service, MAINLOG, st.size + 64 * 1024)
+  // A rotated (shorter) log starts again from its beginning.
+  return deliveriesIn(buf.subarray(buf.length >= from ? from : 0).toString('utf8'), rcpt)
+}
+
+/** Deliveries to `rcpt` logged since `from`, waiting up to waitMs for the first one. */
+async function newMessages(sb: SandboxHandle, service: ServiceName, rcpt: string, from: number, waitMs: number, signal: AbortSignal): Promise<string[]> {
   const deadline = Date.now() + waitMs
   for (;;) {
-    const now = [...(await listMaildir(sb, service, dir))].filter((f) => !before.has(f))
+    const now = await deliveredSince(sb, service, from, rcpt)
     if (now.length || Date.now() >= deadline || signal.aborted) return now
     // A message handed to Exim may sit in the queue a moment; ask for a queue run once in a while.
     await sb.exec(service, ['sh', '-c', 'exim -qff >/dev/null 2>&1 || true'])
@@ -50,27 +67,22 @@ async function newMessages(sb: SandboxHandle, service: ServiceName, dir: string,
   }
 }
 
-async function headersOf(sb: SandboxHandle, service: ServiceName, dir: string, file: string): Promise<string[]> {
-  const text = (await sb.readFile(service, `${dir}/${file}`, 256 * 1024)).toString('utf8')
-  const [head = '', body = ''] = text.split(/\r?\n\r?\n/, 2)
-  const keep = head.split(/\r?\n/).filter((l) => /^(Subject|From|To|Envelope-to):/i.test(l))
-  return [...keep, ...body.split(/\r?\n/).filter(Boolean).slice(0, 3).map((l) => `  ${l}`)]
-}
-
-/** Where a schedule could name the script: system crontab, cron.d, cron.daily, root's crontab. */
-async function scheduleOf(sb: SandboxHandle, service: ServiceName, script: string): Promise<string | null> {
+/** Where a schedule could name the script (system crontab, cron.d, root's crontab, cron.daily), read through the engine. */
+async function scheduleOf(sb: SandboxHandle, service: ServiceName, script: string, extra: readonly string[]): Promise<string | null> {
   const base = script.split('/').pop() ?? script
-  const r = await sb.exec(service, [
-    'sh',
-    '-c',
-    '{ grep -Hs -- "$1" /etc/crontab /etc/cron.d/* 2>/dev/null; crontab -l -u root 2>/dev/null | grep -- "$1" | sed "s/^/crontab -u root: /"; ' +
-      'for f in /etc/cron.daily/* /etc/cron.hourly/*; do [ -x "$f" ] && { [ "${f##*/}" = "$2" ] || grep -qs -- "$1" "$f"; } && echo "$f"; done; } | head -3',
-    'sh',
-    script,
-    base,
-  ])
-  const out = r.stdout.trim()
-  return out ? out : null
+  const tables = [...new Set(['/etc/crontab', '/etc/cron.d/check-cert-expiry', `/etc/cron.d/${base}`, ...extra, '/var/spool/cron/crontabs/root'])]
+  for (const f of tables) {
+    const st = await sb.stat(service, f)
+    if (!st?.isFile) continue
+    const text = (await sb.readFile(service, f, st.size + 1024)).toString('utf8')
+    const line = text.split('\n').find((l) => !/^\s*#/.test(l) && l.includes(script))
+    if (line) return `${f}: ${line.trim()}`
+  }
+  for (const dir of ['/etc/cron.daily', '/etc/cron.hourly']) {
+    const st = await sb.stat(service, `${dir}/${base}`)
+    if (st?.isFile && (st.mode & 0o111) !== 0) return `${dir}/${base}`
+  }
+  return null
 }
 
 export default defineCheck({
@@ -95,7 +107,10 @@ export default defineCheck({
     const script = typeof p['script'] === 'string' ? p['script'] : DEFAULT_SCRIPT
     const certPath = typeof p['certPath'] === 'string' ? p['certPath'] : DEFAULT_CERT
     const keyPath = typeof p['keyPath'] === 'string' ? p['keyPath'] : certPath.replace(/\.crt$/, '.key')
+    // Where the alert ends up, for the learner; the grader reads Exim's delivery log rather than list the Maildir.
     const maildir = typeof p['maildir'] === 'string' ? p['maildir'] : DEFAULT_MAILDIR
+    const alertTo = typeof p['alertTo'] === 'string' ? p['alertTo'] : 'postmaster@domaine.tld'
+    const scheduleFiles = Array.isArray(p['scheduleFiles']) ? (p['scheduleFiles'] as unknown[]).filter((x): x is string => typeof x === 'string') : []
     const waitMs = typeof p['waitMs'] === 'number' ? p['waitMs'] : 15_000
     const requireSchedule = p['requireSchedule'] !== false
     const lines: string[] = []
@@ -109,7 +124,7 @@ export default defineCheck({
         },
         { lines: [`${script}: ${st ? `mode ${st.mode.toString(8)}` : 'no such file'}`], facts: { script, exists: st !== null } },
       )
-    const schedule = await scheduleOf(sb, service, script)
+    const schedule = await scheduleOf(sb, service, script, scheduleFiles)
     lines.push(`schedule: ${schedule ?? '(none found in /etc/crontab, /etc/cron.d, /etc/cron.daily, crontab -l)'}`)
 
     const run = async (label: string): Promise<number> => {
@@ -119,10 +134,10 @@ export default defineCheck({
     }
 
     // 1. The real certificate, far from expiry: no alert expected.
-    let before = await listMaildir(sb, service, maildir)
+    let before = await logSize(sb, service)
     await run('certificate as deployed')
-    const quietBreach = await newMessages(sb, service, maildir, before, 4000, ctx.signal)
-    for (const f of quietBreach) lines.push(`new message (not expected): ${f}`, ...(await headersOf(sb, service, maildir, f)))
+    const quietBreach = await newMessages(sb, service, alertTo, before, 4000, ctx.signal)
+    for (const l of quietBreach) lines.push(`mainlog (not expected): ${l}`)
 
     // 2. A certificate that expires in 5 days at the same path, only while the script runs: other checks of the same
     // grading may probe the live certificate or renew it, so the original goes back before waiting for the mail, and
@@ -151,7 +166,7 @@ export default defineCheck({
           return verdict.inconclusive('bug', { fr: 'Impossible de fabriquer le certificat de test.', en: 'Could not make the test certificate.' }, { lines: [...lines, mk.stderr.trim()] })
         testFiles = [await sb.readFile(service, certPath, 1024 * 1024), await sb.readFile(service, keyPath, 1024 * 1024)]
         lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
-        before = await listMaildir(sb, service, maildir)
+        before = await logSize(sb, service)
         await run('certificate expiring in 5 days')
       } finally {
         // If something else (a renewal hook run by another check) rewrote either file meanwhile, its files are newer
@@ -169,8 +184,9 @@ export default defineCheck({
       if (!interfered || attempt >= 3) break
       await sleep(3000, undefined, { signal: ctx.signal }).catch(() => {})
     }
-    const alerts = await newMessages(sb, service, maildir, before, waitMs, ctx.signal)
-    for (const f of alerts) lines.push(`new message: ${f}`, ...(await headersOf(sb, service, maildir, f)))
+    const alerts = await newMessages(sb, service, alertTo, before, waitMs, ctx.signal)
+    for (const l of alerts) lines.push(`mainlog: ${l}`)
+    if (alerts.length) lines.push(`(delivered to ${maildir})`)
     const facts = { script, certPath, maildir, alerts: alerts.length, falseAlarms: quietBreach.length, scheduled: schedule !== null }
     if (!alerts.length && disturbed)
       return verdict.inconclusive(

@@ -1,7 +1,9 @@
 // exim.log.no-tls-errors: since Exim's last start, its logs show no certificate or key setup error and no panic.
+import tls from 'node:tls'
 import { defineCheck, verdict } from '../../../checker/define.ts'
 import { isVerdict } from '../../../checker/checks/dns/shared.ts'
 import { needSandbox, serviceOf } from '../../../checker/checks/file/shared.ts'
+import type { SandboxHandle } from '../../../checker/sandbox-handle.ts'
 import type { Verdict } from '../../../checker/types.ts'
 
 export const MAINLOG = '/var/log/exim4/mainlog'
@@ -35,6 +37,32 @@ export function lastStart(mainlog: string): string | null {
   return stamp
 }
 
+/** How much of each log is read: its end, where the last start and what followed are. */
+const TAIL_BYTES = 256 * 1024
+
+async function tailOf(sb: SandboxHandle, service: string, path: string, size: number): Promise<string> {
+  const buf = await sb.readFile(service, path, Math.max(size, 1) + 64 * 1024)
+  return buf.subarray(Math.max(0, buf.length - TAIL_BYTES)).toString('utf8')
+}
+
+/** One TLS handshake on an implicit-TLS port, SNI `servername` (none when empty); the outcome does not matter, only Exim's log of it. */
+function tlsHello(host: string, port: number, servername: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const sock = tls.connect({ host, port, rejectUnauthorized: false, ...(servername ? { servername } : {}) })
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      sock.destroy()
+      resolve()
+    }
+    const timer = setTimeout(done, 10_000)
+    signal.addEventListener('abort', done, { once: true })
+    sock.once('secureConnect', () => sock.end(() => done()))
+    sock.once('error', done)
+    sock.once('close', done)
+  })
+}
+
 export default defineCheck({
   id: 'exim.log.no-tls-errors',
   title: { fr: 'Journaux d’Exim sans erreur TLS', en: 'Exim logs free of TLS errors' },
@@ -53,16 +81,23 @@ export default defineCheck({
     if (isVerdict(sb)) return sb
     const service = serviceOf(ctx)
     const names = Array.isArray(ctx.params['names']) ? (ctx.params['names'] as string[]) : ['mail.domaine.tld', 'smtp.domaine.tld', 'autoconfig.domaine.tld', '']
-    // Connections from the server itself, so they land in its log whatever the grader's own probes did.
-    for (const n of names) {
-      await sb.exec(service, ['sh', '-c', 'openssl s_client -connect 127.0.0.1:465 ${1:+-servername "$1"} </dev/null >/dev/null 2>&1 || true', 'sh', n], { timeoutMs: 10_000 })
-    }
-    const read = async (path: string): Promise<string> => {
-      const r = await sb.exec(service, ['sh', '-c', 'tail -c 262144 "$1" 2>/dev/null || true', 'sh', path])
-      return r.stdout
-    }
-    const main = await read(MAINLOG)
-    const panic = await read(PANICLOG)
+    // Handshakes from the grader's side (never a program inside the graded container), so they land in Exim's log.
+    const host = sb.address(service)
+    for (const n of names) await tlsHello(host, 465, n, ctx.signal)
+    // The log files are read through the engine: a learner's hook cannot stand in for `tail` or `cat`.
+    const mainStat = await sb.stat(service, MAINLOG)
+    if (!mainStat?.isFile)
+      return verdict.fail(
+        {
+          fr: `${MAINLOG} n’existe pas : Exim n’écrit pas son journal là où l’exploitation (et ce correcteur) le lit. Sans journal, « aucune erreur TLS » ne peut pas être constaté.`,
+          en: `${MAINLOG} does not exist: Exim does not write its log where operations (and this grader) read it. Without a log, "no TLS error" cannot be established.`,
+        },
+        { lines: [`# ${MAINLOG} on ${service}: ${mainStat ? 'not a regular file' : 'missing'}`], facts: { mainlog: false } },
+      )
+    const main = await tailOf(sb, service, MAINLOG, mainStat.size)
+    const panicStat = await sb.stat(service, PANICLOG)
+    // No paniclog is Exim's normal state: it creates the file on its first panic.
+    const panic = panicStat?.isFile ? await tailOf(sb, service, PANICLOG, panicStat.size) : ''
     const since = lastStart(main)
     const errors = linesSince(main, since).filter((l) => SETUP_ERROR.test(l))
     const panics = linesSince(panic, since)

@@ -7,6 +7,11 @@ const dir = process.env.PARTNERS_DIR ?? '/etc/partners'
 const logFile = process.env.PARTNERS_LOG ?? '/var/log/partners/deliveries.jsonl'
 const caPem = readFileSync(`${dir}/ca.pem`)
 
+// An active attacker's downgrade, on demand: the next `stripNext` SMTP sessions are answered without STARTTLS in EHLO,
+// as a man in the middle who deletes it would. Lets a grader tell `encrypt` (defers) from `may` (sends in clear).
+let stripNext = 0
+let stripUntil = 0
+
 const server = new SMTPServer({
   name: process.env.PARTNERS_NAME ?? 'mx.secure-partner.com',
   banner: 'partner MX (smtp-tls-lab)',
@@ -18,6 +23,14 @@ const server = new SMTPServer({
   // Many MTAs open several connections at once when a queue flushes; none should be refused.
   maxClients: 50,
   logger: false,
+  onConnect(session, callback) {
+    if (stripNext > 0 && Date.now() < stripUntil) {
+      stripNext--
+      session.disabledCommands = ['AUTH', 'STARTTLS']
+      appendFileSync(logFile, JSON.stringify({ time: new Date().toISOString(), event: 'starttls-stripped', clientAddress: session.remoteAddress }) + '\n')
+    }
+    callback()
+  },
   onData(stream, session, callback) {
     let size = 0
     stream.on('data', (chunk) => { size += chunk.length })
@@ -49,7 +62,15 @@ server.listen(Number(process.env.PARTNERS_SMTP_PORT ?? 25), '0.0.0.0')
 
 // The partners CA, so a sender can be configured to verify the partner MX certificates.
 createServer((req, res) => {
-  if (req.url === '/ca.pem') {
+  const url = new URL(req.url ?? '/', 'http://partners')
+  if (url.pathname === '/strip-starttls' && req.method === 'POST') {
+    // ?count=N (default 1, 0 disarms) for the sessions opened within the next 60 s.
+    const n = Number(url.searchParams.get('count') ?? '1')
+    stripNext = Number.isInteger(n) && n >= 0 && n <= 10 ? n : 1
+    stripUntil = Date.now() + 60_000
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.end(`stripping STARTTLS from the next ${stripNext} session(s)\n`)
+  } else if (url.pathname === '/ca.pem') {
     res.writeHead(200, { 'content-type': 'application/x-pem-file' })
     res.end(caPem)
   } else {

@@ -1,0 +1,106 @@
+// Every exercise that declares a submission is gradable: the scripted solution's files, handed in as a folder, a .tar.gz
+// or a .zip, get full marks through `grade`, and the start state's files fail exactly the criteria the exercise is about.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exercises } from '../exercises/index.ts'
+import type { Exercise } from '../exercises/load.ts'
+import { testSession } from '../sandbox/test-session.ts'
+import { gradeSubmission, SERVICE_KEY, type SubmissionGrade } from './grade.ts'
+import { harvest, writeSubmission, type Harvest, type SubmissionFiles, type SubmissionModes } from './harvest.ts'
+import { gzip, tarArchive, zipArchive } from './test-support/archives.ts'
+
+type Format = 'folder' | 'tar.gz' | 'zip'
+const FORMATS: readonly Format[] = ['folder', 'tar.gz', 'zip']
+
+const gradable = exercises.filter((e) => e.manifest.submission.length > 0)
+// HARVEST_ONLY=id1,id2 narrows a run while working on a few exercises.
+const only = process.env['HARVEST_ONLY']?.split(',').filter(Boolean)
+const selected = only ? gradable.filter((e) => only.includes(e.id)) : gradable
+
+let work: string
+const timings: string[] = []
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'stl-harvest-'))
+})
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true })
+  if (timings.length) process.stderr.write(`\nharvest + grade timings (s):\n${timings.map((t) => `  ${t}\n`).join('')}`)
+})
+
+const log = (l: string): void => void (process.env['HARVEST_LOG'] && process.stderr.write(`  ${l}\n`))
+
+function explain(g: SubmissionGrade): string {
+  return [
+    `${g.learner}: ${g.verdict} ${g.score}/${g.maxScore} (full ${g.fullScore}) ${g.reason?.en ?? ''}`,
+    ...g.criteria.map((c) => `  ${c.status} ${c.key}: ${c.summary.en}\n    ${c.evidence.lines.slice(0, 12).join('\n    ')}`),
+  ].join('\n')
+}
+
+/** Packs files as a learner would: a folder by basename, a .tar.gz mirroring the absolute paths, or a .zip in a wrapping folder. */
+function pack(name: string, files: SubmissionFiles, modes: SubmissionModes, as: Format): string {
+  if (as === 'folder') return writeSubmission(path.join(work, name), files, modes)
+  if (as === 'tar.gz') {
+    const p = path.join(work, `${name}.tar.gz`)
+    writeFileSync(p, gzip(tarArchive([...files].map(([abs, content]) => ({ path: abs.slice(1), content, mode: modes.get(abs) ?? 0o644 })))))
+    return p
+  }
+  const p = path.join(work, `${name}.zip`)
+  const entries = [...files].map(([abs, content]) => ({ name: `${name}/${path.posix.basename(abs)}`, content, deflate: true, unixMode: 0o100000 | (modes.get(abs) ?? 0o644) }))
+  writeFileSync(p, zipArchive(entries))
+  return p
+}
+
+/** The scoring rule's "complete" state, whichever way the grade spells it. */
+function stateOf(g: SubmissionGrade): string {
+  const s = (g as SubmissionGrade & { state?: string }).state
+  return s ?? (g.inconclusive.length === 0 ? 'complete' : 'incomplete')
+}
+
+const secs = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(1)
+
+describe.each(selected.map((e, i) => [e.id, e, FORMATS[i % FORMATS.length]!] as const))('exercise %s', (id, exercise: Exercise, as) => {
+  it(`harvested from one sandbox, its solution graded as a ${as} gets full marks, its start state fails exactly startFails`, async () => {
+    const n = String(exercise.order).padStart(2, '0')
+    const h: Harvest = await harvest(exercise, { session: testSession(`hv${n}`), log })
+    const declared = exercise.manifest.submission
+    expect([...h.solution.keys()].sort(), 'the scripted solution leaves every declared file').toEqual([...declared].sort())
+
+    const startComplete = declared.every((p) => h.start.has(p))
+    const [sol, start] = await Promise.all([
+      gradeSubmission(exercise, pack(`${id}-solution`, h.solution, h.solutionModes, as), { learner: 'solution', session: testSession(`hs${n}`), log, lang: 'en' }),
+      startComplete
+        ? gradeSubmission(exercise, pack(`${id}-start`, h.start, h.startModes, as), { learner: 'start', session: testSession(`ht${n}`), log, lang: 'en' })
+        : null,
+    ])
+    timings.push(
+      `${id} (${as}): harvest ${secs(h.durationMs)} [up ${secs(h.timings.up)}, setup ${secs(h.timings.setup)}, solve ${secs(h.timings.solve)}, down ${secs(h.timings.down)}]` +
+        `, grade solution ${secs(sol.timings.total)} [up ${secs(sol.timings.up)}, setup ${secs(sol.timings.setup)}, install ${secs(sol.timings.install)}, checks ${secs(sol.timings.checks)}]` +
+        (start ? `, grade start ${secs(start.timings.total)}` : ', start state lacks declared files'),
+    )
+
+    expect(sol.verdict, explain(sol)).toBe('graded')
+    for (const c of sol.criteria) expect(c.status, `solution, ${c.key}\n${explain(sol)}`).toBe('pass')
+    expect(stateOf(sol), explain(sol)).toBe('complete')
+    expect(sol.score, explain(sol)).toBe(sol.fullScore)
+    expect(sol.criteria.map((c) => c.key)).toEqual([SERVICE_KEY, ...exercise.manifest.checks.map((c) => c.key ?? c.id)])
+
+    const about = exercise.manifest.startFails ?? exercise.manifest.checks.map((c) => c.key ?? c.id)
+    if (!start) {
+      // Nothing to hand in yet (the exercise creates these files): a learner's empty-handed copy is refused at intake.
+      const missing = declared.filter((p) => !h.start.has(p))
+      expect(missing.length).toBeGreaterThan(0)
+      const g = await gradeSubmission(exercise, pack(`${id}-start`, h.start, h.startModes, 'folder'), { learner: 'start', session: testSession(`ht${n}`), log, lang: 'en' })
+      expect(g.verdict, explain(g)).toBe('rejected')
+      expect(g.rejectCode).toBe('missing-file')
+      return
+    }
+    expect(start.verdict, explain(start)).toBe('graded')
+    const failed = start.criteria.filter((c) => c.status === 'fail').map((c) => c.key)
+    expect(failed.sort(), explain(start)).toEqual([...about].sort())
+    for (const c of start.criteria) if (!about.includes(c.key)) expect(c.status, `start, ${c.key}\n${explain(start)}`).toBe('pass')
+  })
+})
