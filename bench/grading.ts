@@ -1,5 +1,5 @@
 // Benchmark of class grading: a generated class of 20 (solutions, start states, partials) graded with N sandboxes at once,
-// against a sequential reference (N=1) measured in the same run; prints submissions per minute and peak memory.
+// against a sequential reference (N=1) measured in the same run; prints submissions per minute, per-phase times and peak memory.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,10 +10,41 @@ import { harvest, withMainCf, writeSubmission, type SubmissionFiles } from '../g
 import { gzip, tarArchive, zipArchive } from '../grading/test-support/archives.ts'
 import { connectDocker } from '../sandbox/docker.ts'
 import { listSessions } from '../sandbox/engine.ts'
+import { LABEL_SNAPSHOT_OF } from '../sandbox/snapshot.ts'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name)
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
+}
+
+const HELP = `Usage: npx tsx bench/grading.ts [options]
+
+Grades a generated class of postfix-hardening submissions (scripted solutions, start states, partial fixes;
+folders, .tar.gz and .zip) twice: a sequential reference (N=1) and the class with N sandboxes at once, in the same
+run, so the ratio between them holds even on a loaded machine. Every grade is compared with the criteria it must
+pass. Prints submissions per minute, the time of one submission from intake to report (p50, p90), per-phase
+medians (intake, up, setup, install, checks, down; plus the once-per-worker preparation), peak memory, the
+1-minute load average at start and end, and the sandboxes left behind (must be 0).
+
+Options:
+  --class-size N       submissions in the class (default 20)
+  --reference-size N   submissions in the sequential reference (default 3)
+  --parallel N         sandboxes at once for the class (default: one per core, ${defaultParallel()} here)
+  --fresh              grade with a whole fresh sandbox and setup per submission (the path before prepared
+                       sandboxes), to compare
+  --sweep 2,3,4        also grade --sweep-size submissions at each N
+  --sweep-size N       (default 6)
+  --prefix P           batch/session prefix (default b; sessions are P<hex>-NNN and P<hex>-wK)
+  --help               this text
+
+Targets (issue 9): >= 10 submissions a minute for the class of 20 on a 2-core machine, and one submission at
+p50 <= 15 s from intake to report. On a quiet machine (load average near 0; stop other sandboxes first:
+\`npx smtp-tls-lab sandbox status\`), run: npx tsx bench/grading.ts
+Exit code 1 when a grade is not the expected one or a sandbox is left behind.`
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${HELP}\n`)
+  process.exit(0)
 }
 
 const EXERCISE = 'postfix-hardening'
@@ -25,6 +56,8 @@ const sweep = arg('--sweep', '')
   .filter(Boolean)
   .map(Number)
 const sweepSize = Number(arg('--sweep-size', '6'))
+const fresh = process.argv.includes('--fresh')
+const prefix = arg('--prefix', 'b')
 const say = (l: string): void => void process.stderr.write(`${l}\n`)
 
 /** The hardening fixes a partial submission may carry, each turning one criterion green. */
@@ -135,12 +168,36 @@ function sampler(docker: Docker, prefix: string): { stop(): Peak } {
 }
 
 const mb = (b: number): string => `${Math.round(b / 1024 / 1024)} MB`
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
+
+function quantile(xs: readonly number[], q: number): number {
+  if (!xs.length) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
+}
+
+const PHASES = ['intake', 'up', 'setup', 'install', 'checks', 'down'] as const
+
+/** One submission from intake to report, and each phase's median, over the graded submissions of a run. */
+function latency(r: ClassResult): string[] {
+  const graded = r.grades.filter((g) => g.verdict === 'graded')
+  const total = graded.map((g) => (g.timings.intake ?? 0) + (g.timings.total ?? 0))
+  const lines = [
+    `  one submission, intake to report: p50 ${sec(quantile(total, 0.5))}, p90 ${sec(quantile(total, 0.9))}, max ${sec(Math.max(...total))} (${graded.length} graded)`,
+    `  phase medians: ${PHASES.map((p) => `${p} ${sec(quantile(graded.map((g) => g.timings[p] ?? 0), 0.5))}`).join(', ')}`,
+  ]
+  if (r.prepared.length)
+    lines.push(
+      `  prepared once per worker (${r.prepared.length}): ${r.prepared.map((w) => `${w.worker} up ${sec(w.upMs)} + setup ${sec(w.setupMs)} + snapshot ${sec(w.snapshotMs)}`).join('; ')}`,
+    )
+  return lines
+}
 const perMin = (n: number, ms: number): number => (n * 60_000) / ms
 
 const batches: string[] = []
 
 async function run(label: string, dir: string, n: number, docker: Docker): Promise<{ r: ClassResult; peak: Peak; rate: number }> {
-  const batch = newBatch()
+  const batch = `${prefix}${newBatch().slice(1)}`
   batches.push(batch)
   const s = sampler(docker, `${batch}-`)
   let done = 0
@@ -149,6 +206,7 @@ async function run(label: string, dir: string, n: number, docker: Docker): Promi
     dir,
     parallel: n,
     batch,
+    prepared: !fresh,
     onEvent: (e) => {
       if (e.type === 'done' || e.type === 'rejected') say(`  ${label} [${++done}] ${e.grade.learner}: ${e.grade.verdict} ${e.grade.score}/${e.grade.maxScore} (${Math.round((e.grade.timings.total ?? 0) / 1000)} s)`)
     },
@@ -182,7 +240,7 @@ async function main(): Promise<void> {
   try {
     say(`grading bench: exercise ${EXERCISE}, ${cores} cores (load ${loadBefore.toFixed(1)}), class of ${classSize}, N=${parallel}`)
     const t0 = Date.now()
-    const h = await harvest(findExercise(EXERCISE)!)
+    const h = await harvest(findExercise(EXERCISE)!, { session: `${prefix}${newBatch().slice(1)}-h` })
     say(`harvested the start state and the scripted solution in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
     const items = plan(h.start, h.solution, classSize)
     const refItems = [items[0]!, items[1]!, items[2]!, ...items.slice(3)].slice(0, refSize)
@@ -200,14 +258,19 @@ async function main(): Promise<void> {
     const cls = await run(`class N=${parallel}`, path.join(work, 'class'), parallel, docker)
     const problems = [...check(ref.r, refItems), ...check(cls.r, items)]
     const left = (await listSessions()).filter((s) => batches.some((b) => s.session.startsWith(`${b}-`)))
+    const leftImages = (await docker.listImages({ filters: { label: [LABEL_SNAPSHOT_OF] } })).filter((i) => batches.some((b) => i.Labels?.[LABEL_SNAPSHOT_OF]?.startsWith(`${b}-`)))
     const kinds = { solution: items.filter((i) => i.learner.endsWith('solution')).length, start: items.filter((i) => i.learner.endsWith('start')).length }
 
     const out: string[] = []
     out.push('')
     out.push(`grading bench — ${EXERCISE}, ${cores} cores, 1-min load at start ${loadBefore.toFixed(1)} (shared machine)`)
     out.push(`class: ${items.length} submissions (${kinds.solution} solutions, ${kinds.start} start states, ${items.length - kinds.solution - kinds.start} partials; folders, .tar.gz, .zip)`)
+    out.push(`mode: ${fresh ? 'a fresh sandbox and setup per submission (--fresh)' : 'prepared: start state set up once per worker, a fresh graded service per submission'}`)
     out.push(`reference  N=1 on ${ref.r.grades.length}: ${(ref.r.durationMs / 1000).toFixed(0)} s → ${ref.rate.toFixed(2)} submissions/min`)
+    out.push(...latency(ref.r))
     out.push(`class      N=${parallel} on ${cls.r.grades.length}: ${(cls.r.durationMs / 1000).toFixed(0)} s → ${cls.rate.toFixed(2)} submissions/min = ${(cls.rate / ref.rate).toFixed(2)}× the sequential reference`)
+    out.push(...latency(cls.r))
+    out.push(`1-min load average: ${loadBefore.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end`)
     for (const s of sweepRates) out.push(`sweep      N=${s.n} on ${sweepSize}: ${s.rate.toFixed(2)}/min = ${(s.rate / ref.rate).toFixed(2)}× reference, sandbox memory peak ${s.peak.readable ? mb(s.peak.sandboxes) : 'n/a'}`)
     out.push(
       `peak memory: grader process RSS ${mb(Math.max(ref.peak.rss, cls.peak.rss))}; batch containers (cgroup working set) ${cls.peak.readable ? mb(cls.peak.sandboxes) : 'n/a'} ` +
@@ -222,7 +285,8 @@ async function main(): Promise<void> {
         (best ? ` Best measured here: N=${best.n} (${measured.map((m) => `N=${m.n} ${m.rate.toFixed(2)}/min`).join(', ')}).` : ' Run with --sweep 2,3,4 to measure.'),
     )
     out.push(`grades as expected: ${items.length + refItems.length - problems.length}/${items.length + refItems.length}${problems.length ? `\n  ${problems.join('\n  ')}` : ''}`)
-    out.push(`leftover sandboxes of this bench: ${left.length}`)
+    out.push(`leftover sandboxes of this bench: ${left.length}, snapshot images: ${leftImages.length}`)
+    if (left.length || leftImages.length) process.exitCode = 1
     process.stdout.write(`${out.join('\n')}\n`)
     if (problems.length) process.exitCode = 1
   } finally {

@@ -65,6 +65,16 @@ describe('the exercise catalog', () => {
     for (const p of e.manifest.submission) expect(p.startsWith('/')).toBe(true)
   })
 
+  it.each(exercises.filter((e) => e.manifest.submission.length > 0).map((e) => [e.id, e] as const))(
+    '%s declares submission files a folder or a flat .zip can carry: distinct basenames, file checks on mail only',
+    (_id, e) => {
+      const names = e.manifest.submission.map((p) => path.posix.basename(p))
+      expect(new Set(names).size).toBe(names.length)
+      // A graded submission is installed on mail: a file check elsewhere (toolbox, dns) could never see it.
+      for (const c of e.manifest.checks) if (c.id.startsWith('file.')) expect(c.target.service, `${c.key ?? c.id}`).toBe('mail')
+    },
+  )
+
   it('runs shared scripts from exercises/shared and a text file that exists', () => {
     for (const e of exercises) expect(statSync(path.join(e.dir, e.manifest.text)).isFile()).toBe(true)
   })

@@ -128,6 +128,15 @@ function fromResult(r: GradedResult): Criterion {
   }
 }
 
+/**
+ * A criterion counted as a fail because the server stopped the probe (its 454, a TLS alert: exercises/classify.ts)
+ * carries the service's own complaints too: the log says why ("cannot get certificate from file …").
+ */
+function withServerLog(c: Criterion, complaints: readonly string[]): Criterion {
+  if (c.status !== 'fail' || !c.evidence.facts?.['wasInconclusive'] || complaints.length === 0) return c
+  return { ...c, evidence: { ...c.evidence, lines: [...c.evidence.lines, '--- the service’s log while grading', ...complaints.slice(0, 6)] } }
+}
+
 /** The exercise's criteria, all failed because the service never came up: nothing could answer the probes. */
 function notStarted(exercise: Exercise): Criterion[] {
   const locals = new Map((exercise.manifest.localChecks ?? []).map((d) => [d.id, d]))
@@ -232,7 +241,7 @@ export async function gradeMapped(exercise: Exercise, mapped: MappedSubmission, 
       const withLog: Criterion = complaints.length
         ? { ...service, evidence: { ...service.evidence, lines: [...service.evidence.lines, '--- warnings and errors logged while grading', ...complaints] } }
         : service
-      criteria = [withLog, ...report.results.map(fromResult)]
+      criteria = [withLog, ...report.results.map(fromResult).map((c) => withServerLog(c, complaints))]
     }
     lap('checks')
     const s = score(criteria)

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Status } from '../checker/types.ts'
 import type { SubmissionGrade } from './grade.ts'
+import { passRates } from '../labs/instructor.ts'
 import { classCsv, classJson, exitCodeFor, formatGradeText, gradeJson, gradeJunit, gradeNote, toGradeInput } from './report.ts'
 import { criterionPoints, score, type Criterion } from './score.ts'
 
@@ -122,3 +123,14 @@ describe('reports of a grade', () => {
     expect(row.reason).toContain('note incomplète')
   })
 })
+
+describe('the instructor page counts as class.json does', () => {
+  it('its pass rates are over decided criteria only: an inconclusive or skipped criterion is left out', () => {
+    const grades = [g1('ana', 'inconclusive'), g1('bob', 'pass'), g1('cyd', 'skip'), g1('dan', 'fail')]
+    expect(passRates(grades)).toEqual([{ checkId: 'tls.implicit', pass: 1, total: 2, rate: 0.5 }])
+  })
+})
+
+function g1(learner: string, status: Status) {
+  return { id: 1, batch: null, learner, exercise: 'x', verdict: 'graded' as const, score: 0, maxScore: 1, reason: null, at: '', criteria: [{ checkId: 'tls.implicit', status, points: 0, maxPoints: 1, evidence: { lines: [] } }] }
+}

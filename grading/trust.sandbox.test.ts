@@ -66,6 +66,8 @@ describe('a main.cf whose certificate path is misspelt', () => {
       expect(c.status, explain(g)).toBe('fail')
       expect(c.evidence.lines.join('\n'), `${key}\n${explain(g)}`).toMatch(/454 4\.7\.0 TLS not available due to local problem|TLS handshake failed|alert/i)
     }
+    // Postfix's own reason, from its log, beside the 454: it names the misspelt file.
+    expect(g.criteria.find((c) => c.key === 'cert.trusted')!.evidence.lines.join('\n'), explain(g)).toContain('fulchain.pem')
     expect(g.inconclusive, explain(g)).toEqual([])
     expect(g.state).toBe('complete')
     expect(g.passed).toBe(false)

@@ -129,6 +129,10 @@ async function run(opts: StartOptions, mode: 'start' | 'serve'): Promise<void> {
     }
     const { dockerEngine } = await import('./engine-adapter.ts')
     engine = dockerEngine({ onProgress: (m) => say(`  ${m}`) })
+    // What a killed `grade --class` left (its owner process is dead) goes now; a learner's own sandbox never does.
+    const { reapOrphans } = await import('../sandbox/engine.ts')
+    const reaped = await reapOrphans().catch(() => [])
+    if (reaped.length) say(`Bacs à sable abandonnés par une correction interrompue, supprimés : ${reaped.join(', ')}`)
   }
   if (opts.build) await ensureDecks()
 

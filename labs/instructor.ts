@@ -40,6 +40,8 @@ export function passRates(grades: readonly Grade[]): CriterionRate[] {
     for (const c of g.criteria) {
       let n = counts.get(c.checkId)
       if (!n) (counts.set(c.checkId, (n = { pass: 0, total: 0 })), order.push(c.checkId))
+      // Over decided criteria only, as class.json: an inconclusive one says nothing of the learner, a skip does not apply.
+      if (c.status === 'inconclusive' || c.status === 'skip') continue
       n.total++
       if (c.status === 'pass') n.pass++
     }

@@ -268,7 +268,7 @@ describe('instructor page', () => {
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename="postfix-submission-587.csv"')
     expect(await csv.text()).toBe(
-      'learner,exercise,batch,verdict,score,max_score,reason,smtp.tls.required-before-mail\r\nana,postfix-submission-587,class-a,graded,1,1,,pass\r\n',
+      '"learner","exercise","batch","verdict","score","max_score","reason","smtp.tls.required-before-mail"\r\n"ana","postfix-submission-587","class-a","graded","1","1","","pass"\r\n',
     )
   })
 })

@@ -4,6 +4,7 @@ import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { httpsGet } from './https.ts'
+import { createConnectionGate } from '../runner.ts'
 import { makeTestPki, type TestPki } from './test-pki.ts'
 import { startTestDnsServer, type TestDnsServer } from '../checks/dns/test-dns-server.ts'
 
@@ -37,6 +38,16 @@ afterAll(async () => {
 })
 
 describe('HTTPS probe through the lab DNS', () => {
+  it('holds a slot of the run’s connection gate while connected, and gives it back', async () => {
+    const gate = createConnectionGate(1)
+    const [a, b] = await Promise.all([
+      httpsGet(`https://web.lab.test:${port}/`, { dnsServer: dns.spec, ca: pki.root.cert, gate }),
+      httpsGet(`https://web.lab.test:${port}/big`, { dnsServer: dns.spec, ca: pki.root.cert, gate }),
+    ])
+    expect([a.ok, b.ok]).toEqual([true, true])
+    await gate.idle!()
+  })
+
   it('fetches a page from a lab name resolved by the lab DNS, trusting the given CA', async () => {
     const r = await httpsGet(`https://web.lab.test:${port}/`, { dnsServer: dns.spec, ca: pki.root.cert })
     expect(r.ok).toBe(true)

@@ -2,6 +2,7 @@
 import https from 'node:https'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { TLSSocket } from 'node:tls'
+import type { ConnectionGate } from '../types.ts'
 import { labLookup } from './dns.ts'
 
 export interface HttpsGetOptions {
@@ -13,6 +14,8 @@ export interface HttpsGetOptions {
   readonly signal?: AbortSignal
   /** The body is cut past this size (RFC 8461 senders accept 64 KiB policies). */
   readonly maxBytes?: number
+  /** The run's per-server cap: the connection holds a slot (keyed by the URL's host name) until it is closed. */
+  readonly gate?: ConnectionGate
 }
 
 /** Where it failed: `certificate` is the server's certificate being refused, the others are network-level. */
@@ -68,9 +71,20 @@ function classify(err: NodeJS.ErrnoException): HttpsFailureStage {
 }
 
 /** GET an https:// URL; never throws for network or TLS trouble, returns where it stopped instead. */
-export function httpsGet(url: string, opts: HttpsGetOptions): Promise<HttpsResult> {
+export async function httpsGet(url: string, opts: HttpsGetOptions): Promise<HttpsResult> {
   const u = new URL(url)
   if (u.protocol !== 'https:') throw new Error(`httpsGet wants an https:// URL, got ${url}`)
+  if (!opts.gate) return getOnce(u, url, opts, () => {})
+  let release: () => void
+  try {
+    release = await opts.gate.acquire(u.hostname, opts.signal)
+  } catch (e) {
+    return { ok: false, stage: 'aborted', code: 'ABORT_ERR', message: (e as Error).message, lines: [`GET ${url}`] }
+  }
+  return getOnce(u, url, opts, release)
+}
+
+function getOnce(u: URL, url: string, opts: HttpsGetOptions, release: () => void): Promise<HttpsResult> {
   const timeoutMs = opts.timeoutMs ?? 8000
   const maxBytes = opts.maxBytes ?? 64 * 1024
   const lines: string[] = [`GET ${url}`]
@@ -80,6 +94,7 @@ export function httpsGet(url: string, opts: HttpsGetOptions): Promise<HttpsResul
       if (settled) return
       settled = true
       clearTimeout(timer)
+      if (!req.socket) release() // no socket was ever assigned (the request failed before connecting)
       resolve(r)
     }
     const req = https.request({
@@ -100,6 +115,7 @@ export function httpsGet(url: string, opts: HttpsGetOptions): Promise<HttpsResul
       req.destroy(Object.assign(new Error(`no complete HTTPS answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
     }, timeoutMs)
     req.on('socket', (s) => {
+      s.once('close', release)
       s.on('lookup', (_err: Error | null, address: string) => {
         if (address) lines.push(`${u.hostname} → ${address} (lab DNS ${opts.dnsServer})`)
       })

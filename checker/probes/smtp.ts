@@ -127,7 +127,7 @@ export async function retryBusy<T>(ep: Endpoint, attempt: () => Promise<T>): Pro
  * probe had to cut the connection before that, for UNSEEN_CLOSE_MS more.
  */
 export const REAP_MARGIN_MS = 10
-export const UNSEEN_CLOSE_MS = 700
+export const UNSEEN_CLOSE_MS = 600
 /** hangUp() waits this long for the server to close its side before cutting. */
 export const HANGUP_GRACE_MS = 2000
 
@@ -143,14 +143,12 @@ export async function openTcp(ep: Endpoint, transcript?: string[]): Promise<net.
     }
   }
   const sock = net.connect({ host: ep.host, port: ep.port })
-  ;(sock as any).__stack = new Error().stack
   let connected = false
   let serverClosed = false
   sock.once('end', () => (serverClosed = true))
   sock.once('close', () => {
     // A connection that never got through costs the server nothing; one we cut may still hold a server process.
     const hold = !connected ? 0 : serverClosed ? REAP_MARGIN_MS : UNSEEN_CLOSE_MS
-    if (process.env["H3B_DEBUG"] && ep.gate && hold > 100) console.error("cut", (sock as any).__stack)
     if (hold === 0 || !ep.gate) releaseOnce()
     else setTimeout(releaseOnce, hold).unref()
   })
@@ -189,8 +187,7 @@ export function hangUp(sock: net.Socket): void {
   sock.on('data', () => {}) // drain: a server whose reply sits unread would never see our FIN as the end
   const cut = setTimeout(() => sock.destroy(), HANGUP_GRACE_MS)
   cut.unref()
-  const h0 = performance.now()
-  sock.once('close', () => { clearTimeout(cut); if (process.env['H3B_DEBUG']) console.error('hangup', sock.constructor.name, Math.round(performance.now() - h0)) })
+  sock.once('close', () => clearTimeout(cut))
   sock.end()
 }
 
@@ -253,8 +250,9 @@ export async function handshake(sock: net.Socket, ep: Endpoint, options: tls.Con
       ep.signal,
     )
   } catch (e) {
+    // A server that failed the handshake closes by itself (seen by hangUp, via the tap); a silent one is cut now.
+    if (!(e instanceof ProbeError) || e.reason === 'timeout') sock.destroy()
     s.destroy()
-    sock.destroy()
     const text = e instanceof ProbeError && e.reason === 'protocol' ? clearText(tap.first) : null
     if (text !== null) {
       transcript?.push(`S: ${printable(text, 200)}`)

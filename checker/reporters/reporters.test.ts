@@ -84,7 +84,7 @@ const hostileReport: RunReport = {
       endpoint: `mx${HOSTILE}:25`,
       title: { fr: 'Bannière', en: 'Banner' },
       summary: { fr: `Le serveur a répondu ${HOSTILE}`, en: `The server answered ${HOSTILE}` },
-      evidence: { lines: [`S: 220 ${HOSTILE}`, `DNS: _mta-sts.${HOSTILE}`], facts: { banner: HOSTILE } },
+      evidence: { lines: [`S: 220 ${HOSTILE}`, `DNS: _mta-sts.${HOSTILE}`, 'half a pair: \ud800 here'], facts: { banner: HOSTILE } },
       remedy: { postfix: 'smtpd_banner = $myhostname ESMTP', exim: 'smtp_banner = $primary_hostname ESMTP' },
       durationMs: 3,
     },
@@ -116,6 +116,7 @@ describe('reporters given what a hostile server sent', () => {
     expect(xml).not.toMatch(RAW_CONTROL)
     expect(xml).toContain('S: 220 evil')
     expect(xml).not.toMatch(/[\ud800-\udfff]/)
+    expect(xml).toContain('half a pair: \ufffd here')
   })
 
   it('JSON keeps the evidence as it came (a script may need it) but prints no raw control character', () => {

@@ -10,7 +10,9 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: postfixTlsBaseline(),
   solution: [issueCert('mta-sts.domaine.tld'), { service: 'toolbox', script: './solve-toolbox.sh' }],
-  submission: ['/etc/postfix/main.cf'],
+  // The answer lives in the lab DNS (TXT, TLSA) and the toolbox's web server, not in any file of the mail host:
+  // no file a learner hands in can carry it, so `grade` refuses this exercise and the lab's own checks grade it.
+  submission: [],
   checks: [
     { id: 'dns.mta-sts.record', target: { service: 'dns', domain: 'domaine.tld' } },
     { id: 'dns.mta-sts.policy', target: { service: 'dns', domain: 'domaine.tld' }, params: { mode: 'enforce' } },

@@ -1,7 +1,7 @@
 // Exercise 6 of the Exim module: a daily script that mails an alert when the SMTP certificate has fewer than 20 days left.
 import { defineExercise } from '../define.ts'
 import { wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
-import expiryAlert, { DEFAULT_CERT, DEFAULT_MAILDIR, DEFAULT_SCRIPT } from './checks/expiry-alert.ts'
+import expiryAlert, { DEFAULT_CERT, DEFAULT_CRON, DEFAULT_MAILDIR, DEFAULT_SCRIPT } from './checks/expiry-alert.ts'
 
 export default defineExercise({
   id: 'exim-expiry-monitoring',
@@ -11,7 +11,7 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [DEFAULT_SCRIPT, '/etc/cron.d/check-cert-expiry'],
+  submission: [DEFAULT_SCRIPT, DEFAULT_CRON],
   localChecks: [expiryAlert],
   checks: [
     {

@@ -14,5 +14,5 @@ echo "ALERTE: Certificat SMTP expire dans $DAYS jours" | mail -s "Certificat SMT
 fi
 SH
 chmod 755 /usr/local/bin/check-cert-expiry
-rm -f /etc/cron.d/check-cert-expiry /etc/cron.daily/check-cert-expiry
+rm -f /etc/cron.d/check-cert-expiry /etc/cron.d/cert-expiry /etc/cron.daily/check-cert-expiry
 test -s /usr/local/hestia/ssl/mail/mail.domaine.tld.crt

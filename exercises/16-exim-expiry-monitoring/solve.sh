@@ -18,5 +18,5 @@ if [ "$DAYS" -lt 20 ]; then
 fi
 SH
 chmod 755 /usr/local/bin/check-cert-expiry
-printf '# Daily SMTP certificate expiry check (course §12.3)\n17 6 * * * root /usr/local/bin/check-cert-expiry\n' > /etc/cron.d/check-cert-expiry
-chmod 644 /etc/cron.d/check-cert-expiry
+printf '# Daily SMTP certificate expiry check (course §12.3)\n17 6 * * * root /usr/local/bin/check-cert-expiry\n' > /etc/cron.d/cert-expiry
+chmod 644 /etc/cron.d/cert-expiry

@@ -2,7 +2,7 @@
 import { defineExercise } from '../define.ts'
 import { HESTIA_MAIL, HESTIA_SSL, onPorts } from '../12-exim-deploy-hestia/steps.ts'
 import sanDates from '../11-exim-issue-wildcard-ecc/checks/san-dates.ts'
-import expiryAlert, { DEFAULT_CERT, DEFAULT_MAILDIR, DEFAULT_SCRIPT } from '../16-exim-expiry-monitoring/checks/expiry-alert.ts'
+import expiryAlert, { DEFAULT_CERT, DEFAULT_CRON, DEFAULT_MAILDIR, DEFAULT_SCRIPT } from '../16-exim-expiry-monitoring/checks/expiry-alert.ts'
 import { RENEW_COMMAND } from '../15-exim-renewal-hook/manifest.ts'
 import logTlsClean from './checks/log-tls-clean.ts'
 
@@ -31,7 +31,7 @@ export default defineExercise({
     '/usr/local/bin/deploy-mail-cert.sh',
     '/etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh',
     DEFAULT_SCRIPT,
-    '/etc/cron.d/check-cert-expiry',
+    DEFAULT_CRON,
   ],
   localChecks: [sanDates, expiryAlert, logTlsClean],
   checks: [

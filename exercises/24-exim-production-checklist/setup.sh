@@ -6,7 +6,7 @@
 set -euo pipefail
 # The image makes the mail host an ACME client of the lab (certbot, /etc/lab/rfc2136.ini, lab CAs trusted).
 command -v certbot >/dev/null && test -s /etc/lab/rfc2136.ini || { echo 'the mail host lacks certbot or /etc/lab/rfc2136.ini (exim image)' >&2; exit 1; }
-rm -f /etc/letsencrypt/renewal-hooks/deploy/* /usr/local/bin/deploy-mail-cert.sh /usr/local/bin/check-cert-expiry /etc/cron.d/check-cert-expiry
+rm -f /etc/letsencrypt/renewal-hooks/deploy/* /usr/local/bin/deploy-mail-cert.sh /usr/local/bin/check-cert-expiry /etc/cron.d/check-cert-expiry /etc/cron.d/cert-expiry
 certbot certonly --non-interactive --agree-tos --register-unsafely-without-email \
   --server https://acme.lab.test:14000/dir \
   --dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini --dns-rfc2136-propagation-seconds 1 \

@@ -15,4 +15,4 @@ if [ "$DAYS" -lt 20 ]; then
 fi
 SH
 chmod 755 /usr/local/bin/check-cert-expiry
-printf '17 6 * * * root /usr/local/bin/check-cert-expiry\n' > /etc/cron.d/check-cert-expiry
+printf '17 6 * * * root /usr/local/bin/check-cert-expiry\n' > /etc/cron.d/cert-expiry

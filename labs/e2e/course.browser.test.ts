@@ -379,10 +379,12 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     const saved = path.join(SHOTS, 'e2e-grades.csv')
     await download.saveAs(saved)
     const lines = readFileSync(saved, 'utf8').split('\r\n').filter((l) => l !== '')
-    const header = lines[0]!.split(',')
+    // Every cell is quoted (and guarded against formulas): compare the unquoted values.
+    const cells = (l: string) => l.split(',').map((c) => c.replace(/^"|"$/g, ''))
+    const header = cells(lines[0]!)
     expect(header.slice(0, 7)).toEqual(['learner', 'exercise', 'batch', 'verdict', 'score', 'max_score', 'reason'])
     expect(header).toEqual(expect.arrayContaining(checks.map((c) => c.key)))
-    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(',')).sort()).toEqual([
+    expect(lines.slice(1).map((l) => cells(l).slice(0, 4).join(',')).sort()).toEqual([
       `alice,${POSTFIX_EXERCISE},${batch},graded`,
       `bob,${POSTFIX_EXERCISE},${batch},rejected`,
     ])

@@ -125,3 +125,22 @@ describe('cert.sni.selects reads the CN only when there is no DNS SAN (RFC 6125 
     expect(r.evidence.facts?.['wrong']).toEqual(['mail.client2.tld'])
   })
 })
+
+describe('certificates as sent, from a server that prefers anonymous suites (Debian’s Postfix with an EC key does)', () => {
+  // Offered every suite, such a server picks an anonymous one and sends no certificate: the chain must be read from
+  // a handshake that offers only authenticated suites, not from Node's view, which hides what does not chain.
+  it('cert.chain.complete still sees the unrelated certificate sent in the middle of the chain', async () => {
+    const leaf = await pki.leaf(['mail.domaine.tld'])
+    const other = await createPki('other')
+    const t = await serve({
+      key: leaf.key,
+      cert: `${leaf.cert.trim()}\n${other.root.cert.trim()}\n${pki.intermediate.cert.trim()}\n`,
+      maxVersion: 'TLSv1.2',
+      honorCipherOrder: true,
+      ciphers: 'AECDH-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0',
+    })
+    const r = await runCheck('cert.chain.complete', t)
+    expect(r.status, r.summary.en).toBe('warn')
+    expect(r.evidence.facts).toMatchObject({ sent: 3, source: 'wire', extra: 1 })
+  })
+})

@@ -1,7 +1,9 @@
 // cert.chain.complete: the server sends its certificate and every intermediate up to a trusted root, in order.
 import { defineCheck, verdict } from '../../define.ts'
-import { analyseChain, trustAnchors } from '../../probes/tls.ts'
-import { guard, L, presented } from '../support.ts'
+import { presentedChain } from '../../probes/presented-chain.ts'
+import { endpointKey, trustAnchors } from '../../probes/tls.ts'
+import { analyseChain } from '../../probes/x509.ts'
+import { guard, L, sharedEndpoint } from '../support.ts'
 
 export default defineCheck({
   id: 'cert.chain.complete',
@@ -17,7 +19,8 @@ export default defineCheck({
   appliesTo: ['remote', 'sandbox'],
   async run(ctx) {
     return guard(L('la chaîne de certificats', 'the certificate chain'), async () => {
-      const p = await presented(ctx)
+      const ep = sharedEndpoint(ctx)
+      const p = await ctx.cache.get(`tls.presented.authenticated|${endpointKey(ep)}`, () => presentedChain(ep))
       const a = analyseChain(p.presented, trustAnchors(ctx.target.ca))
       const evidence = {
         lines: [...a.lines, ...(p.source === 'node' ? ['# TLS 1.3 only: chain as seen by Node (may include certificates from the local store)'] : [])],

@@ -4,7 +4,8 @@ import net from 'node:net'
 import { defineCheck, verdict } from '../../define.ts'
 import { describeAnswer, recordsOf } from '../../probes/dns.ts'
 import { ProbeError } from '../../probes/probe-error.ts'
-import { presentedCertificates, type PeerCertificates } from '../../probes/tls.ts'
+import { presentedChain } from '../../probes/presented-chain.ts'
+import type { PeerCertificates } from '../../probes/tls.ts'
 import { analyseChain, certNamesHost, commonName, tlsaAssociation } from '../../probes/x509.ts'
 import type { CheckContext, Verdict } from '../../types.ts'
 import type { TlsaData } from 'dns-packet'
@@ -112,7 +113,7 @@ async function chainOf(ctx: CheckContext, server: string, host: string, port: nu
   // No `ca`: the chain must be what the server sent, not completed from a trust store.
   const ep = { host: address, port: tport, mode, servername: host, ehloName: ctx.target.ehloName, timeouts: ctx.target.timeouts, ...(ctx.gate ? { gate: ctx.gate } : {}) }
   try {
-    const pc = await ctx.cache.get(`dane.presented|${address}:${tport}|${mode}|${host}`, () => presentedCertificates(ep))
+    const pc = await ctx.cache.get(`dane.presented|${address}:${tport}|${mode}|${host}`, () => presentedChain(ep))
     lines.push(`${host} (${address}:${tport}, ${mode}): chain presented (${pc.source === 'wire' ? 'as sent, TLS 1.2' : 'as Node saw it, TLS 1.3'}):`)
     pc.presented.forEach((c, i) => lines.push(`  #${i} CN=${commonName(c.subject)} (issuer CN=${commonName(c.issuer)})`))
     return pc

@@ -8,6 +8,8 @@ import type { FileStat, SandboxHandle, ServiceName } from '../../../checker/sand
 import type { Verdict } from '../../../checker/types.ts'
 
 export const DEFAULT_SCRIPT = '/usr/local/bin/check-cert-expiry'
+/** The cron table a graded submission carries (its basename differs from the script's, so a flat folder or zip can hold both). */
+export const DEFAULT_CRON = '/etc/cron.d/cert-expiry'
 export const DEFAULT_CERT = '/usr/local/hestia/ssl/mail/mail.domaine.tld.crt'
 /** postmaster@domaine.tld is an alias of alice, whose Maildir Exim fills. */
 export const DEFAULT_MAILDIR = '/home/admin/mail/domaine.tld/alice/new'
@@ -70,7 +72,7 @@ async function newMessages(sb: SandboxHandle, service: ServiceName, rcpt: string
 /** Where a schedule could name the script (system crontab, cron.d, root's crontab, cron.daily), read through the engine. */
 async function scheduleOf(sb: SandboxHandle, service: ServiceName, script: string, extra: readonly string[]): Promise<string | null> {
   const base = script.split('/').pop() ?? script
-  const tables = [...new Set(['/etc/crontab', '/etc/cron.d/check-cert-expiry', `/etc/cron.d/${base}`, ...extra, '/var/spool/cron/crontabs/root'])]
+  const tables = [...new Set(['/etc/crontab', DEFAULT_CRON, `/etc/cron.d/${base}`, ...extra, '/var/spool/cron/crontabs/root'])]
   for (const f of tables) {
     const st = await sb.stat(service, f)
     if (!st?.isFile) continue
