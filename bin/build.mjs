@@ -7,7 +7,7 @@
 // the URL the source file itself would have, so paths to assets beside the sources (exercise scripts, topologies,
 // decks…) resolve exactly as when the .ts files run under tsx. bin/smtp-tls-lab.mjs runs the bundle only while
 // dist/cli/manifest.json says it is newer than every source it was built from.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -41,19 +41,27 @@ const sourceUrls = (toRoot) => ({
   },
 })
 
-/** Builds into `outDir` (must be inside the repository, so the bundle finds node_modules), replacing it whole. */
+/** Builds older than this are removed by the next build, unless current: a long-running command may still load chunks. */
+const KEEP_OLD_BUILDS_MS = 24 * 3600_000
+
+/**
+ * Builds into a new folder `outDir/<build>/` then points `outDir/manifest.json` at it (written by rename, so a command
+ * starting meanwhile reads the old manifest or the new one). Older builds stay a day: a command started from one (the
+ * lab server runs for hours) loads its chunks only when it needs them. `outDir` must be inside the repository, so
+ * that the bundle finds node_modules.
+ */
 export async function buildCli({ outDir = OUT_DIR, quiet = false } = {}) {
   const t0 = performance.now()
   // Taken before any source is read: a file saved during the build is newer than the bundle, hence stale.
   const builtAt = Date.now()
-  const toRoot = `${path.relative(outDir, ROOT).split(path.sep).join('/')}/`
-  const tmp = `${outDir}.tmp-${process.pid}`
-  rmSync(tmp, { recursive: true, force: true })
-  mkdirSync(tmp, { recursive: true })
+  const dir = `b${builtAt.toString(36)}-${process.pid.toString(36)}`
+  const buildDir = path.join(outDir, dir)
+  const toRoot = `${path.relative(buildDir, ROOT).split(path.sep).join('/')}/`
+  mkdirSync(buildDir, { recursive: true })
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { main: 'bin/main.ts' },
-    outdir: tmp,
+    outdir: buildDir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -67,19 +75,18 @@ export async function buildCli({ outDir = OUT_DIR, quiet = false } = {}) {
     plugins: [sourceUrls(toRoot)],
   })
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort()
-  writeFileSync(path.join(tmp, 'manifest.json'), `${JSON.stringify({ builtAt, inputs }, null, 1)}\n`)
-  // Swap the whole folder so a CLI starting meanwhile sees the old bundle or the new one, never half of each.
-  const old = `${outDir}.old-${process.pid}`
-  try {
-    renameSync(outDir, old)
-  } catch {
-    /* first build */
+  const manifest = path.join(outDir, 'manifest.json')
+  const tmp = `${manifest}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify({ builtAt, dir, inputs }, null, 1)}\n`)
+  renameSync(tmp, manifest)
+  for (const e of readdirSync(outDir, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === dir || !/^b[0-9a-z]+-[0-9a-z]+$/.test(e.name)) continue
+    const at = parseInt(e.name.slice(1).split('-')[0], 36)
+    if (builtAt - at > KEEP_OLD_BUILDS_MS) rmSync(path.join(outDir, e.name), { recursive: true, force: true })
   }
-  renameSync(tmp, outDir)
-  rmSync(old, { recursive: true, force: true })
   const ms = Math.round(performance.now() - t0)
-  if (!quiet) process.stderr.write(`smtp-tls-lab: CLI compiled into ${path.relative(ROOT, outDir)}/ (${inputs.length} sources, ${ms} ms)\n`)
-  return { inputs, ms }
+  if (!quiet) process.stderr.write(`smtp-tls-lab: CLI compiled into ${path.relative(ROOT, buildDir)}/ (${inputs.length} sources, ${ms} ms)\n`)
+  return { inputs, ms, main: path.join(buildDir, 'main.js') }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -16,7 +16,8 @@ import { freshBundle } from './compiled.mjs'
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 // Inside the repository, so that the bundle finds node_modules; dist/ is git-ignored.
 const OUT = path.join(ROOT, 'dist', `test-cli-${process.pid}`)
-const MAIN = path.join(OUT, 'main.js')
+let MAIN: string
+let BUILD: string
 
 // Prints every npm package the CLI imports, to stderr, from a module resolution hook.
 const TRACE_PACKAGES = `data:text/javascript,${encodeURIComponent(`
@@ -36,11 +37,13 @@ function run(args: readonly string[], env: Record<string, string> = {}): Promise
   })
 }
 
-let built: { inputs: string[] }
+let built: { inputs: string[]; main: string }
 let server: RunningServer
 let caFile: string
 beforeAll(async () => {
   built = await buildCli({ outDir: OUT, quiet: true })
+  MAIN = built.main
+  BUILD = path.dirname(MAIN)
   const pki = await createPki()
   const leaf = await pki.leaf(['mail.domaine.tld'])
   server = await scriptedSmtp({ tls: { key: leaf.key, cert: fullchain(leaf, pki), minVersion: 'TLSv1.2' } })
@@ -57,13 +60,22 @@ describe('bin/build.mjs', () => {
   it('bundles every source the CLI reaches and leaves no TypeScript import behind', () => {
     expect(built.inputs).toEqual(expect.arrayContaining(['bin/main.ts', 'checker/cli.ts', 'grading/cli.ts', 'sandbox/cli.ts', 'exercises/index.ts']))
     expect(built.inputs.every((f) => !f.startsWith('node_modules/'))).toBe(true)
-    const js = readdirSync(OUT).filter((f) => f.endsWith('.js'))
+    const js = readdirSync(BUILD).filter((f) => f.endsWith('.js'))
     for (const f of js) {
-      const text = readFileSync(path.join(OUT, f), 'utf8')
+      const text = readFileSync(path.join(BUILD, f), 'utf8')
       expect(text, f).not.toMatch(/\bfrom\s+["'][^"']+\.ts["']|\bimport\(\s*["'][^"']+\.ts["']\s*\)/)
     }
-    const manifest = JSON.parse(readFileSync(path.join(OUT, 'manifest.json'), 'utf8')) as { builtAt: number; inputs: string[] }
+    const manifest = JSON.parse(readFileSync(path.join(OUT, 'manifest.json'), 'utf8')) as { builtAt: number; dir: string; inputs: string[] }
     expect(manifest.inputs).toEqual(built.inputs)
+    expect(path.join(OUT, manifest.dir, 'main.js')).toBe(MAIN)
+  })
+
+  it('a new build leaves the previous one in place: a command started from it still loads its chunks', async () => {
+    const again = await buildCli({ outDir: OUT, quiet: true })
+    expect(again.main).not.toBe(MAIN)
+    expect(readdirSync(BUILD).filter((f) => f.endsWith('.js')).length).toBeGreaterThan(1)
+    const manifest = JSON.parse(readFileSync(path.join(OUT, 'manifest.json'), 'utf8')) as { dir: string }
+    expect(path.join(OUT, manifest.dir, 'main.js')).toBe(again.main)
   })
 })
 
@@ -105,15 +117,15 @@ describe('the compiled CLI', () => {
   })
 
   it('gives each source its own import.meta.url: every one names an existing source file', () => {
-    const urls = readdirSync(OUT)
+    const urls = readdirSync(BUILD)
       .filter((f) => f.endsWith('.js'))
-      .flatMap((f) => [...readFileSync(path.join(OUT, f), 'utf8').matchAll(/new URL\("([^"]+)", new URL\("([^"]+)", import\.meta\.url\)\)/g)])
+      .flatMap((f) => [...readFileSync(path.join(BUILD, f), 'utf8').matchAll(/new URL\("([^"]+)", new URL\("([^"]+)", import\.meta\.url\)\)/g)])
     expect(urls.map((m) => m[1])).toEqual(expect.arrayContaining(['exercises/load.ts', 'sandbox/topology.ts', 'slides/deck-build.ts']))
     for (const [, file, toRoot] of urls) {
-      expect(path.resolve(OUT, toRoot!)).toBe(ROOT)
+      expect(path.resolve(BUILD, toRoot!)).toBe(ROOT)
       expect(built.inputs).toContain(file)
     }
-    expect(readdirSync(OUT).filter((f) => f.endsWith('.js')).some((f) => /import\.meta\.(filename|dirname)/.test(readFileSync(path.join(OUT, f), 'utf8')))).toBe(false)
+    expect(readdirSync(BUILD).filter((f) => f.endsWith('.js')).some((f) => /import\.meta\.(filename|dirname)/.test(readFileSync(path.join(BUILD, f), 'utf8')))).toBe(false)
   })
 
   it('a user error exits 2 with a message and no stack', async () => {
@@ -143,13 +155,13 @@ describe('freshBundle', () => {
     writeFileSync(src, 'export {}\n')
     const past = new Date(Date.now() - 60_000)
     utimesSync(src, past, past)
-    writeFileSync(path.join(dir, 'dist', 'cli', 'manifest.json'), JSON.stringify({ builtAt: Date.now() - 30_000, inputs: ['a.ts'] }))
+    writeFileSync(path.join(dir, 'dist', 'cli', 'manifest.json'), JSON.stringify({ builtAt: Date.now() - 30_000, dir: 'b1-2', inputs: ['a.ts'] }))
     return { root: pathToFileURL(`${dir}/`), src }
   }
 
   it('runs the bundle while no source is newer than the build', () => {
     const { root } = tree()
-    expect(freshBundle(root)).toBe(new URL('dist/cli/main.js', root).href)
+    expect(freshBundle(root)).toBe(new URL('dist/cli/b1-2/main.js', root).href)
   })
 
   it('runs the sources once a source was saved after the build, or is gone, or there is no manifest', () => {

@@ -2,7 +2,7 @@
 // the TypeScript sources before anything can compile TypeScript.
 import { readFileSync, statSync } from 'node:fs'
 
-/** Where bin/build.mjs writes the bundle, relative to the repository root. */
+/** Where bin/build.mjs writes its builds and the manifest naming the current one, relative to the repository root. */
 export const DIST = 'dist/cli/'
 
 /**
@@ -16,10 +16,11 @@ export function freshBundle(root, dist = DIST) {
   } catch {
     return undefined
   }
-  if (!Array.isArray(manifest.inputs) || !manifest.inputs.length || typeof manifest.builtAt !== 'number') return undefined
-  for (const rel of manifest.inputs) {
+  const { builtAt, dir, inputs } = manifest
+  if (!Array.isArray(inputs) || !inputs.length || typeof builtAt !== 'number' || !/^b[0-9a-z]+-[0-9a-z]+$/.test(String(dir))) return undefined
+  for (const rel of inputs) {
     const st = statSync(new URL(rel, root), { throwIfNoEntry: false })
-    if (!st || st.mtimeMs > manifest.builtAt) return undefined
+    if (!st || st.mtimeMs > builtAt) return undefined
   }
-  return new URL(`${dist}main.js`, root).href
+  return new URL(`${dist}${dir}/main.js`, root).href
 }

@@ -30,7 +30,15 @@ export interface FileStat {
   readonly size: number
   readonly isFile: boolean
   readonly isSymlink: boolean
+  /** For a symbolic link: the path its chain of links ends at (what a server opening the path reads). */
+  readonly realPath?: string
 }
+
+/**
+ * Programs the grader trusts to read a configuration: they run from the pristine role image, outside the
+ * learner's reach (see sandbox/README.md, "Trusted tools"), on a copy of the service's configuration.
+ */
+export type TrustedTool = 'postconf' | 'postmap' | 'exim' | 'openssl'
 
 export interface SandboxHandle {
   readonly session: string
@@ -42,5 +50,11 @@ export interface SandboxHandle {
   readFile(service: ServiceName, path: string, maxBytes?: number): Promise<Buffer>
   /** null when the path does not exist. */
   stat(service: ServiceName, path: string): Promise<FileStat | null>
+  /**
+   * Runs a trusted tool (absolute path, clean environment) on the current configuration of `service`
+   * (/etc/postfix for postconf and postmap, Exim's configuration for exim; openssl reads only its stdin).
+   * Learner code cannot replace the program nor what it loads.
+   */
+  tool(service: ServiceName, tool: TrustedTool, args: readonly string[], opts?: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult>
   writeFile(service: ServiceName, path: string, content: string | Buffer, mode?: number): Promise<void>
 }

@@ -82,7 +82,11 @@ export async function runExerciseChecks(handle: SandboxHandle, planned: readonly
 
   // An exclusive local check changes the server under test (swaps certificates, restarts): it runs alone, once every
   // other check is done, or a concurrent probe (e.g. renewal.reloads) sees a half-swapped key pair.
-  await Promise.all([runRegistered(), runLocal(local.filter((p) => !p.local!.exclusive))])
-  await runLocal(local.filter((p) => p.local!.exclusive))
-  await classify.settled()
+  try {
+    await Promise.all([runRegistered(), runLocal(local.filter((p) => !p.local!.exclusive))])
+    await runLocal(local.filter((p) => p.local!.exclusive))
+  } finally {
+    // Results waiting on the health probe are delivered even when a run breaks off.
+    await classify.settled()
+  }
 }

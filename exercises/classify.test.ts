@@ -122,6 +122,7 @@ describe('the sandbox’s health, which a reclassification needs', () => {
     exec,
     readFile: () => Promise.reject(new Error('unused')),
     stat: () => Promise.reject(new Error('unused')),
+    tool: () => Promise.reject(new Error('unused')),
     writeFile: () => Promise.reject(new Error('unused')),
   })
   const ok: SandboxHandle['exec'] = () => Promise.resolve({ exitCode: 0, stdout: '', stderr: '' })

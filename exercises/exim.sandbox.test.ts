@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { downSandbox, upLab } from '../sandbox/engine.ts'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import { testSession } from '../sandbox/test-session.ts'
+import { createProbeCache, runOne } from '../checker/runner.ts'
+import logTlsClean, { MAINLOG } from './24-exim-production-checklist/checks/log-tls-clean.ts'
 
 const session = testSession('exim-claims')
 let h: SandboxHandle
@@ -100,5 +102,20 @@ describe('the Exim lab, as the exercises describe it', () => {
     expect(r.stdout.trim().split('\n')[0]).toBe('0')
     expect(r.stdout).toMatch(/\(gnutls_handshake\): \(unknown error code\)/)
     expect(r.stdout).not.toMatch(/Cannot load private key/i)
+  })
+})
+
+describe('exim.log.no-tls-errors (exercise 24) on the lab’s Exim', () => {
+  const run = () =>
+    runOne(logTlsClean, { target: { host: h.address('mail'), port: 465, mode: 'tls', service: 'mail', servername: 'mail.domaine.tld' } }, { cache: createProbeCache(), sandbox: h })
+
+  it('fails, with evidence, when Exim logs to syslog and there is no mainlog to read', async () => {
+    const r0 = await sh(`${addLine('log_file_path = syslog')} && systemctl restart exim4 >/dev/null 2>&1; rm -f ${MAINLOG}; lab-listening 465 && echo ready`)
+    expect(r0.stdout).toContain('ready')
+    const v = await run()
+    expect(v.status, `${v.summary.en}\n${v.evidence.lines.join('\n')}`).toBe('fail')
+    expect(v.summary.en).toMatch(/\/var\/log\/exim4\/mainlog does not exist/)
+    expect(v.evidence.lines.join('\n')).toContain(`${MAINLOG} on mail: missing`)
+    expect((await sh(`${restore}; touch ${MAINLOG}; chown Debian-exim:adm ${MAINLOG}`)).exitCode).toBe(0)
   })
 })

@@ -78,6 +78,7 @@ describe('the exercise runner on a postfix sandbox', () => {
       exec: (s, cmd, o) => (s === 'toolbox' ? Promise.reject(new Error('toolbox down')) : handle.exec(s, cmd, o)),
       readFile: (s, p, m) => handle.readFile(s, p, m),
       stat: (s, p) => handle.stat(s, p),
+      tool: (s, t, a, o) => handle.tool(s, t, a, o),
       writeFile: (s, p, c, m) => handle.writeFile(s, p, c, m),
     }
     const trust = await labTrust(noToolbox)

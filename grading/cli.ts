@@ -5,16 +5,14 @@ import { Option, type Command } from 'commander'
 import cliProgress from 'cli-progress'
 import { UserError } from '../bin/errors.ts'
 import type { Lang } from '../checker/types.ts'
-import { exercises, findExercise } from '../exercises/index.ts'
 import type { Exercise } from '../exercises/load.ts'
 import { DEFAULT_DATA_DIR } from '../labs/data-dir.ts'
 import { ProgressStore } from '../labs/progress-store.ts'
-import { batchSession, defaultParallel, downSessionsWithPrefix, gradeClass, newBatch, type ClassResult } from './class.ts'
-import { gradeSubmission, GradingAborted, newSession, type SubmissionGrade } from './grade.ts'
+import type { ClassResult } from './class.ts'
+import type { SubmissionGrade } from './grade.ts'
 import { DEFAULT_LIMITS, type IntakeLimits } from './intake.ts'
-import { writeClassCsv, writeClassJson } from './export.ts'
 import { stripControl } from '../core/text.ts'
-import { classJson, exitCodeFor, formatGradeText, gradeJson, gradeJunit, scoreText, toGradeInput } from './report.ts'
+// The grader (exercises, checker, sandboxes) loads when `grade` runs, not for `--help` or the other commands.
 
 interface GradeCliOptions {
   exercise?: string
@@ -53,7 +51,8 @@ function limitsFrom(o: GradeCliOptions): IntakeLimits {
   }
 }
 
-function pickExercise(id: string | undefined): Exercise {
+async function pickExercise(id: string | undefined): Promise<Exercise> {
+  const { exercises, findExercise } = await import('../exercises/index.ts')
   if (!id) throw new UserError(`--exercise is required; one of: ${exercises.map((e) => e.id).join(', ')}`)
   const ex = findExercise(id)
   if (!ex) throw new UserError(`unknown exercise "${id}"; list them with: smtp-tls-lab exercises`)
@@ -86,6 +85,7 @@ function trapInterrupts(controller: AbortController, active: Set<string>, prefix
     controller.abort()
     void (async () => {
       const { downSandbox } = await import('../sandbox/engine.ts')
+      const { downSessionsWithPrefix } = await import('./class.ts')
       await Promise.all([...active].map((s) => downSandbox(s).catch(() => undefined)))
       // A sandbox being created right now shows up a moment later: sweep the prefix twice.
       await new Promise((r) => setTimeout(r, 1500))
@@ -105,6 +105,7 @@ function trapInterrupts(controller: AbortController, active: Set<string>, prefix
 }
 
 async function gradeOne(o: GradeCliOptions, exercise: Exercise): Promise<void> {
+  const [{ gradeSubmission, GradingAborted, newSession }, { exitCodeFor, formatGradeText, gradeJson, gradeJunit, toGradeInput }] = await Promise.all([import('./grade.ts'), import('./report.ts')])
   const lang = o.lang
   const source = o.submission!
   const learner = o.learner ?? path.basename(path.resolve(source)).replace(/\.(tar\.gz|tgz|tar|zip)$/i, '')
@@ -157,6 +158,11 @@ async function gradeOne(o: GradeCliOptions, exercise: Exercise): Promise<void> {
 }
 
 async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> {
+  const [{ batchSession, defaultParallel, gradeClass, newBatch }, { classJson, scoreText, toGradeInput }, { writeClassCsv, writeClassJson }] = await Promise.all([
+    import('./class.ts'),
+    import('./report.ts'),
+    import('./export.ts'),
+  ])
   const lang = o.lang
   const dir = path.resolve(o.class!)
   const parallel = positiveInt(o.parallel, '--parallel', 16) ?? defaultParallel()
@@ -261,7 +267,7 @@ rejected, 3 no final score (grader error or incomplete: grade again). (--class):
 errors or incomplete grades, 130 interrupted.`,
     )
     .action(async (o: GradeCliOptions) => {
-      const exercise = pickExercise(o.exercise)
+      const exercise = await pickExercise(o.exercise)
       if (!!o.submission === !!o.class) throw new UserError('give exactly one of --submission PATH or --class DIR')
       if (o.class && o.junit) throw new UserError('--junit applies to --submission; --class writes class.csv and class.json')
       if (o.submission) {

@@ -134,7 +134,7 @@ export function gradeJunit(g: SubmissionGrade, lang: Lang = 'en'): string {
   } else {
     cases = g.criteria.map((c) => {
       const body = c.evidence.lines.join('\n')
-      const pts = c.weight === 0 ? '' : ` [${pointsText(c, 'en')}]`
+      const pts = c.weight === 0 ? '' : ` [${pointsText(c, 'en').replace(/[()]/g, '')}]`
       const open = `  <testcase classname="${xmlEscape(c.id.split('.')[0] ?? 'check')}" name="${xmlEscape(`${c.key}: ${c.title[lang]}${pts}`)}" time="${(c.durationMs / 1000).toFixed(3)}">`
       const summary = xmlEscape(c.summary[lang])
       let inner: string

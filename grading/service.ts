@@ -1,4 +1,5 @@
 // Installs submitted files into the mail service and reloads it the way each lab's MTA expects, keeping its own log as evidence.
+import { connect } from 'node:net'
 import path from 'node:path'
 import type { LabName, SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { MappedFile } from './intake.ts'
@@ -8,8 +9,6 @@ interface ServiceProfile {
   readonly command: string
   /** Exit 0 when the service accepted the configuration and (re)started. */
   readonly reload: string
-  /** Exit 0 once the daemon runs and listens on 25. */
-  readonly running: string
   /** The service's own logs, whose new lines become evidence. */
   readonly logs: readonly string[]
 }
@@ -28,13 +27,11 @@ const PROFILES: Record<LabName, ServiceProfile> = {
       '[ "$rc" -eq 0 ] || { echo "postfix check: exit $rc"; exit 10; }',
       'if postfix status >/dev/null 2>&1; then postfix reload 2>&1 || exit 11; else postfix start 2>&1 || exit 12; fi',
     ].join('\n'),
-    running: 'postfix status >/dev/null 2>&1 && lab-listening 25',
     logs: ['/var/log/mail.log'],
   },
   exim: {
     command: 'systemctl restart exim4',
     reload: 'systemctl restart exim4 2>&1',
-    running: 'pidof exim4 >/dev/null 2>&1 && lab-listening 25',
     logs: ['/var/log/exim4/paniclog', '/var/log/exim4/mainlog'],
   },
 }
@@ -47,27 +44,39 @@ const PORT_WAIT_MS = 5_000
 
 export type LogMark = ReadonlyMap<string, number>
 
-/** Current size of each log file, so that later only what the grading caused is shown. */
+/** Largest log read back for evidence; a fresh grading sandbox's logs are a few KiB. */
+const LOG_MAX_BYTES = 32 * 1024 * 1024
+
+/** Current size of each log file (read through the engine, not the container's stat), so that later only what the grading caused is shown. */
 export async function markLogs(handle: SandboxHandle): Promise<LogMark> {
   const logs = PROFILES[handle.lab].logs
-  const r = await handle.exec(SERVICE, ['sh', '-c', 'for f in "$@"; do stat -c %s "$f" 2>/dev/null || echo 0; done', 'sh', ...logs])
-  const sizes = r.stdout.trim().split('\n')
-  return new Map(logs.map((f, i) => [f, Number(sizes[i]) || 0]))
+  const sizes = await Promise.all(logs.map(async (f) => (await handle.stat(SERVICE, f))?.size ?? 0))
+  return new Map(logs.map((f, i) => [f, sizes[i] ?? 0]))
 }
 
-/** Lines appended to the service's logs since `mark` (the last `max` of them), each file introduced by its name. */
+/** Lines appended to the service's logs since `mark` (the last `max` of them, those matching `grep` when given), each file introduced by its name. */
 export async function newLogLines(handle: SandboxHandle, mark: LogMark, opts: { max?: number; grep?: string } = {}): Promise<string[]> {
   const out: string[] = []
+  const filter = opts.grep ? new RegExp(opts.grep, 'i') : null
+  // The grader's own "is port 25 answering" connections (from the bridge gateway) are not the learner's evidence.
+  const gateway = `[${handle.address(SERVICE).replace(/\.\d+$/, '.1')}]`
+  const ours = (l: string) => l.includes(gateway) && /connect(ion)? from|closed by QUIT|lost after/i.test(l)
   for (const [file, size] of mark) {
-    const filter = opts.grep ? ` | grep -E -i ${shellQuote(opts.grep)}` : ''
-    const r = await handle.exec(SERVICE, ['sh', '-c', `[ -f "$1" ] && tail -c +$(($2 + 1)) "$1"${filter} | tail -n ${opts.max ?? 40}`, 'sh', file, String(size)])
-    const lines = r.stdout.split('\n').filter((l) => l.trim() !== '')
+    const st = await handle.stat(SERVICE, file)
+    if (!st?.isFile) continue
+    // A log rotated or truncated since the mark is new from its first byte.
+    const from = st.size >= size ? size : 0
+    let text: string
+    try {
+      text = (await handle.readFile(SERVICE, file, LOG_MAX_BYTES)).subarray(from).toString('utf8')
+    } catch {
+      continue
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '' && !ours(l) && (!filter || filter.test(l))).slice(-(opts.max ?? 40))
     if (lines.length) out.push(`--- ${file}`, ...lines)
   }
   return out
 }
-
-const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
 /**
  * Writes the files. A file that exists in the start state keeps its owner and mode (the service must still be able
@@ -96,10 +105,12 @@ export async function installFiles(handle: SandboxHandle, files: readonly Mapped
 /** Postfix reads indexed maps (hash:, lmdb:…) from their compiled form: compile the submitted ones, as `postmap` would. */
 async function compileMaps(handle: SandboxHandle, files: readonly MappedFile[]): Promise<string[]> {
   if (handle.lab !== 'postfix' || files.length === 0) return []
-  const conf = await handle.exec(SERVICE, ['sh', '-c', 'postconf -n 2>/dev/null; postconf -P 2>/dev/null'])
+  // Which maps the configuration names comes from the trusted postconf; compiling stays the server's own postmap,
+  // since the compiled map is what the live server reads and the probes judge its behaviour, not postmap's word.
+  const [main, master] = await Promise.all([handle.tool(SERVICE, 'postconf', ['-n']), handle.tool(SERVICE, 'postconf', ['-P'])])
   const submitted = new Set(files.map((f) => f.target))
   const maps = new Set<string>()
-  for (const m of conf.stdout.matchAll(/\b(hash|btree|cdb|lmdb|dbm):(\/[^\s,]+)/g)) if (submitted.has(m[2]!)) maps.add(`${m[1]}:${m[2]}`)
+  for (const m of `${main.stdout}\n${master.stdout}`.matchAll(/\b(hash|btree|cdb|lmdb|dbm):(\/[^\s,]+)/g)) if (submitted.has(m[2]!)) maps.add(`${m[1]}:${m[2]}`)
   const lines: string[] = []
   for (const map of maps) {
     const r = await handle.exec(SERVICE, ['postmap', map])
@@ -116,11 +127,40 @@ export interface ReloadOutcome {
   readonly durationMs: number
 }
 
-async function poll(handle: SandboxHandle, script: string, timeoutMs: number): Promise<boolean> {
+/**
+ * Whether a port answers from the host: a TCP connection is accepted and, with `greeting`, an SMTP greeting
+ * (any reply code: a 421 or 554 banner is still a running server) arrives. Decided outside the container,
+ * so a replaced `postfix status` or `pidof` cannot fake a running server.
+ */
+export function portAnswers(host: string, port: number, opts: { greeting: boolean; timeoutMs?: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    let buf = ''
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), opts.timeoutMs ?? 3_000)
+    socket.on('error', () => done(false))
+    socket.on('close', () => done(false))
+    socket.on('connect', () => {
+      if (!opts.greeting) done(true)
+    })
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('latin1')
+      if (/^\d{3}[ -]/.test(buf)) {
+        socket.write('QUIT\r\n')
+        done(true)
+      } else if (buf.includes('\n') || buf.length > 512) done(false)
+    })
+  })
+}
+
+async function poll(test: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (let delay = 200; ; delay = Math.min(delay * 1.5, 1000)) {
-    const r = await handle.exec(SERVICE, ['sh', '-c', script], { timeoutMs: 10_000 })
-    if (r.exitCode === 0) return true
+    if (await test()) return true
     if (Date.now() > deadline) return false
     await new Promise((res) => setTimeout(res, delay))
   }
@@ -133,13 +173,15 @@ export async function reloadService(handle: SandboxHandle, files: readonly Mappe
   const lines = await compileMaps(handle, files)
   const r = await handle.exec(SERVICE, ['sh', '-c', profile.reload], { timeoutMs: 60_000 })
   lines.push(`$ ${profile.command}${r.exitCode ? `  → exit ${r.exitCode}` : ''}`, ...`${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() !== ''))
-  let started = r.exitCode === 0 && (await poll(handle, profile.running, START_TIMEOUT_MS))
+  const host = handle.address(SERVICE)
+  const smtpAnswers = () => portAnswers(host, 25, { greeting: true })
+  let started = r.exitCode === 0 && (await poll(smtpAnswers, START_TIMEOUT_MS))
   if (r.exitCode === 0 && !started) lines.push(`(${handle.lab === 'postfix' ? 'Postfix' : 'Exim'} ne répond pas sur le port 25 après ${START_TIMEOUT_MS / 1000} s / not listening on port 25 after ${START_TIMEOUT_MS / 1000} s)`)
   if (started) {
     const ports = [...new Set(extraPorts.filter((p) => p !== 25))]
-    if (ports.length) await poll(handle, `lab-listening ${ports.join(' ')}`, PORT_WAIT_MS)
+    if (ports.length) await poll(async () => (await Promise.all(ports.map((p) => portAnswers(host, p, { greeting: false })))).every(Boolean), PORT_WAIT_MS)
     // A reload that "worked" but whose daemon died right after (a fatal error at start-up) is a failure too.
-    started = (await handle.exec(SERVICE, ['sh', '-c', profile.running])).exitCode === 0
+    started = await smtpAnswers()
   }
   lines.push(...(await newLogLines(handle, mark, { max: started ? 20 : 60 })))
   return { started, lines, exitCode: r.exitCode, durationMs: Date.now() - t0 }

@@ -1,14 +1,17 @@
 // Grades an instructor can trust: a server that cannot do what the exercise asks loses the criteria, with its own
 // words as evidence, instead of turning every criterion inconclusive and dropping it from the denominator.
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findExercise } from '../exercises/index.ts'
 import type { Exercise } from '../exercises/load.ts'
-import { listSessions } from '../sandbox/engine.ts'
+import { applySetup, gradeExercise, labTrust } from '../exercises/runner.ts'
+import { containerName, downSandbox, listSessions, upLab } from '../sandbox/engine.ts'
 import { gradeSubmission, SERVICE_KEY, type SubmissionGrade } from './grade.ts'
 import { harvest, withMainCf, writeSubmission, type Harvest } from './harvest.ts'
+import { installFiles, markLogs, reloadService } from './service.ts'
 import { exitCodeFor, formatGradeText, gradeJson } from './report.ts'
 
 const ID = 'postfix-tls-main-cf'
@@ -75,5 +78,43 @@ describe('a main.cf whose certificate path is misspelt', () => {
     const json = gradeJson(g, 'en')
     expect(json).toMatchObject({ state: 'complete', passed: false, score: g.score, maxScore: g.maxScore })
     expect(json.percent).toBeLessThan(50)
+  })
+})
+
+describe('the same exercise’s scripted solution', () => {
+  it('still gets full marks: passed, complete, 9/9, exit code 0', async () => {
+    const dir = writeSubmission(path.join(work, 'solution'), ref.solution)
+    const g = await gradeSubmission(exercise(), dir, { learner: 'solution', session: session('solution'), log })
+    expect(g.state, explain(g)).toBe('complete')
+    expect(g.passed, explain(g)).toBe(true)
+    expect([g.score, g.maxScore, g.percent], explain(g)).toEqual([9, 9, 100])
+    expect(exitCodeFor(g)).toBe(0)
+  })
+})
+
+describe('the same misspelt path in a sandbox that is itself sick', () => {
+  it('stays inconclusive when the lab’s ACME service is gone: the grade is incomplete, with no percentage and no higher score', async () => {
+    const sid = session('sick')
+    try {
+      const handle = await upLab({ lab: 'postfix', session: sid, fresh: true })
+      await applySetup(handle, exercise())
+      const typo = withMainCf(ref.solution, { smtpd_tls_cert_file: '/etc/letsencrypt/live/mail.domaine.tld/fulchain.pem' })
+      const files = [...typo].map(([target, content]) => ({ target, rel: 'main.cf', content, mode: null }))
+      const mark = await markLogs(handle)
+      await installFiles(handle, files)
+      expect((await reloadService(handle, files, mark, [])).started).toBe(true)
+      // The grader's trouble, not the learner's: a lab service the grading depends on dies once Pebble's root is known.
+      // (Not the DNS service: without it Postfix waits on its client lookup and the greeting times out, which stays
+      // inconclusive anyway, without reaching the health probe.)
+      await labTrust(handle)
+      await new Promise<void>((resolve, reject) => execFile('docker', ['stop', '-t', '1', containerName(sid, 'acme')], (e) => (e ? reject(e) : resolve())))
+      const report = await gradeExercise(handle, exercise(), { lang: 'en' })
+      const undecided = report.results.filter((r) => r.status === 'inconclusive').map((r) => r.key)
+      expect(undecided, JSON.stringify(report.results.map((r) => [r.key, r.status, r.evidence.lines.slice(-3)]), null, 1)).toEqual(TLS_KEYS)
+      expect(report.results.find((r) => r.key === 'cert.trusted')!.evidence.lines.join('\n')).toContain('the sandbox itself is not healthy')
+      expect(report).toMatchObject({ state: 'incomplete', passed: false, score: 1, maxScore: 9, percent: null })
+    } finally {
+      await downSandbox(sid)
+    }
   })
 })

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE_IMAGE, LABEL_CREATED, LABEL_LAB, LABEL_SERVICE, LABEL_SESSION } from './docker.ts'
+import { BASE_IMAGE, LABEL_CREATED, LABEL_LAB, LABEL_OWNER_PID, LABEL_SERVICE, LABEL_SESSION } from './docker.ts'
 import { downSandbox, getSandbox, listSessions, reapOrphans, upLab } from './engine.ts'
+import { ownerLabels } from './owner.ts'
 import { isThisRunSession, testSession } from './test-session.ts'
 
 const docker = new Docker()
@@ -26,8 +27,8 @@ afterAll(async () => {
  * stamped as just created, so that the grace period keeps other processes' `up` (which reap too) off it, and
  * the tests reap with no grace.
  */
-async function fakeSession(session: string, octet: number, running: boolean): Promise<void> {
-  const labels = { [LABEL_SESSION]: session, [LABEL_LAB]: 'postfix' }
+async function fakeSession(session: string, octet: number, running: boolean, owner: Record<string, string> = {}): Promise<void> {
+  const labels = { [LABEL_SESSION]: session, [LABEL_LAB]: 'postfix', ...owner }
   await docker.createNetwork({
     Name: `stl-${session}`,
     Internal: true,
@@ -58,18 +59,24 @@ async function freeOctets(n: number): Promise<number[]> {
 }
 
 describe('orphan reaping', () => {
-  it('removes a session whose containers all stopped, and keeps one whose container runs', async () => {
+  it("removes a dead grading's session, running or not, and keeps a live grading's and a user's stopped one", async () => {
     const dead = testSession('dead')
     const alive = testSession('alive')
-    const [o1, o2] = await freeOctets(2)
-    await fakeSession(dead, o1!, false)
-    await fakeSession(alive, o2!, true)
+    const stopped = testSession('stopped')
+    const [o1, o2, o3] = await freeOctets(3)
+    // A pid that cannot be running: the grading that made this session was killed.
+    const gone = { ...ownerLabels('grade:x'), [LABEL_OWNER_PID]: '4194304' }
+    await fakeSession(dead, o1!, true, gone)
+    await fakeSession(alive, o2!, true, ownerLabels('grade:y'))
+    await fakeSession(stopped, o3!, false, ownerLabels('user'))
     const reaped = await reapOrphans({ only: isThisRunSession, graceMs: 0 })
     expect(reaped).toEqual([dead])
     expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${dead}`] } })).toEqual([])
     expect(await docker.listNetworks({ filters: { label: [`${LABEL_SESSION}=${dead}`] } })).toEqual([])
-    expect((await listSessions()).find((s) => s.session === alive)).toMatchObject({ containers: 1, running: 1 })
+    expect((await listSessions()).find((s) => s.session === alive)).toMatchObject({ containers: 1, running: 1, owner: { state: 'alive' } })
+    expect((await listSessions()).find((s) => s.session === stopped)).toMatchObject({ containers: 1, running: 0, owner: { owner: 'user' } })
     await downSandbox(alive)
+    await downSandbox(stopped)
   })
 
   it('spares a dead session younger than the grace period, which another process may still be creating', async () => {

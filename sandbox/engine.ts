@@ -11,6 +11,7 @@ import type {
   LabName,
   SandboxHandle,
   ServiceName,
+  TrustedTool,
 } from '../checker/sandbox-handle.ts'
 import {
   LABEL_CREATED,
@@ -25,7 +26,10 @@ import {
 } from './docker.ts'
 import { type OwnerInfo, USER_OWNER, isDisposable, ownerLabels, ownerOf } from './owner.ts'
 import { reapSnapshots } from './snapshot.ts'
+import { removeToolContainers } from './toolset.ts'
 export { gradingOwner } from './owner.ts'
+import { FileFacts } from './file-facts.ts'
+import { toolsetFor } from './toolset.ts'
 import { DEFAULT_HEALTHCHECK, type PortSpec, type ServiceSpec, type Topology, loadTopology, substituteEnv } from './topology.ts'
 
 export const LABS: readonly LabName[] = ['postfix', 'exim']
@@ -171,23 +175,13 @@ export class DockerSandbox implements SandboxHandle {
     return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }
   }
 
+  /** Facts of a service's files read through the engine (sandbox/file-facts.ts), never by the container's own programs. */
+  files(service: ServiceName): FileFacts {
+    return new FileFacts(this.docker, this.service(service).container, service)
+  }
+
   async readFile(service: ServiceName, path: string, maxBytes = 1024 * 1024): Promise<Buffer> {
-    // One exec checks existence and size before reading, so a huge file never crosses the wire.
-    const script =
-      'f="$1"; max="$2"; [ -e "$f" ] || { echo "no such file" >&2; exit 3; }; ' +
-      '[ -f "$f" ] || { echo "not a regular file" >&2; exit 4; }; ' +
-      's=$(stat -L -c %s "$f") || exit 5; [ "$s" -le "$max" ] || { echo "$s bytes" >&2; exit 6; }; exec cat "$f"'
-    const r = await this.execBuffers(service, ['sh', '-c', script, 'sh', path, String(maxBytes)], {
-      timeoutMs: 30_000,
-      maxOutputBytes: maxBytes + 1,
-    })
-    const why = r.stderr.toString().trim()
-    if (r.exitCode === 3) throw new Error(`${service}:${path}: no such file`)
-    if (r.exitCode === 4) throw new Error(`${service}:${path}: not a regular file`)
-    if (r.exitCode === 6) throw new Error(`${service}:${path}: larger than ${maxBytes} bytes (${why})`)
-    if (r.exitCode !== 0) throw new Error(`${service}:${path}: cannot read (exit ${r.exitCode}: ${why})`)
-    if (r.stdout.length > maxBytes) throw new Error(`${service}:${path}: larger than ${maxBytes} bytes`)
-    return r.stdout
+    return this.files(service).readFile(path, maxBytes)
   }
 
   /**
@@ -195,26 +189,12 @@ export class DockerSandbox implements SandboxHandle {
    * the path sees, e.g. certbot's live/ links); a dangling link reads as a link of size 0 with mode 0.
    */
   async stat(service: ServiceName, path: string): Promise<FileStat | null> {
-    const fmt = '%a|%u|%g|%U|%G|%s|%F'
-    const script = `[ -e "$1" ] || [ -L "$1" ] || exit 3; stat -c '${fmt}' "$1"; stat -L -c '${fmt}' "$1" 2>/dev/null || true`
-    const r = await this.exec(service, ['sh', '-c', script, 'sh', path], { timeoutMs: 15_000 })
-    if (r.exitCode === 3) return null
-    if (r.exitCode !== 0) throw new Error(`${service}:${path}: stat failed (exit ${r.exitCode}: ${r.stderr.trim()})`)
-    const [self, target] = r.stdout.trim().split('\n').map((l) => l.split('|'))
-    if (!self || self.length < 7) throw new Error(`${service}:${path}: unexpected stat output ${JSON.stringify(r.stdout)}`)
-    const isSymlink = self[6] === 'symbolic link'
-    const f = isSymlink ? (target && target.length >= 7 ? target : null) : self
-    if (!f) return { mode: 0, uid: 0, gid: 0, user: '', group: '', size: 0, isFile: false, isSymlink: true }
-    return {
-      mode: parseInt(f[0]!, 8),
-      uid: Number(f[1]),
-      gid: Number(f[2]),
-      user: f[3]!,
-      group: f[4]!,
-      size: Number(f[5]),
-      isFile: f[6] === 'regular file' || f[6] === 'regular empty file',
-      isSymlink,
-    }
+    return this.files(service).stat(path)
+  }
+
+  /** A trusted tool on the service's configuration, in the session's grader tools container (sandbox/toolset.ts). */
+  async tool(service: ServiceName, tool: TrustedTool, args: readonly string[], opts?: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult> {
+    return toolsetFor(this.docker, this.session, service, this.service(service).container).run(tool, args, opts)
   }
 
   /**
@@ -377,6 +357,8 @@ async function removeSession(docker: Docker, session: string): Promise<DownRepor
       }
     }),
   )
+  // The grader tools containers of its services (sandbox/toolset.ts) carry no session label: they go with it.
+  await removeToolContainers(docker, session).catch(() => 0)
   const networks = await sessionNetworks(docker, session)
   for (const n of networks) {
     try {

@@ -8,6 +8,8 @@ import { loadTopology } from './topology.ts'
 export const LABEL_SNAPSHOT_OF = 'smtp-tls-lab.snapshot-of'
 const SNAPSHOT_REPO = 'smtp-tls-lab/snapshot'
 const HEALTH_TIMEOUT_MS = 60_000
+/** Where the lab's daemons keep pid files and sockets that a fresh start recreates. */
+const STALE_DIRS = '/run /var/spool/postfix/pid /var/spool/postfix/private /var/spool/postfix/public'
 
 export const snapshotTag = (session: string, service: string): string => `${SNAPSHOT_REPO}:${session}-${service}`
 
@@ -46,6 +48,13 @@ export async function replaceService(handle: DockerSandbox, service: string, ima
     if (!isNotFound(err)) throw err
   }
   const cfg = containerConfig({ ...spec, image }, handle.session, handle.lab, handle.subnet, handle.network, handle.env, opts.owner ?? USER_OWNER)
+  // The snapshot was taken of running daemons: their pid files and sockets are in it. Start as after a reboot
+  // (where /run is emptied): a stale dovecot pid naming a live process of the new container stops it from
+  // starting, and a stale SASL socket would make the health check pass before Dovecot is there.
+  const img = await docker.getImage(image).inspect()
+  const entry = [...(img.Config.Entrypoint ?? []), ...(img.Config.Cmd ?? [])]
+  cfg.Entrypoint = ['/bin/sh', '-c', `find ${STALE_DIRS} \\( -name '*.pid' -type f -o -type s \\) -delete 2>/dev/null; exec "$@"`, 'lab-reboot', ...entry]
+  cfg.Cmd = []
   const c = await docker.createContainer(cfg)
   await c.start()
   const [info] = await waitHealthy(handle.withServices([{ ...handle.service(service), state: 'running', healthy: false }]), HEALTH_TIMEOUT_MS, t0)

@@ -173,7 +173,6 @@ describe('dns.dane.tlsa-matches with a DANE-TA (2 1 1) record against Postfix on
     await serveCert('stranger', leaf.key, `${leaf.cert.trim()}\n${pki.intermediate.cert.trim()}\n`)
     const v = await check(dane)
     expect(v.status, v.summary.en).toBe('fail')
-    console.log('H3A', v.evidence.lines.join('\n'))
     expect(v.summary.en).toContain('does not chain')
   })
 

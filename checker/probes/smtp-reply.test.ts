@@ -23,6 +23,14 @@ describe('SMTP reply parser', () => {
     }
   })
 
+  it('hands out reply text with control bytes and escape sequences already shown as \\xNN, for every printer', () => {
+    const [r] = new ReplyParser().feed('550 5.7.1 \x1b[2J\x1b]0;pwned\x07<a@b>\x9b31m denied\r\n')
+    expect(r!.raw).toEqual(['550 5.7.1 \\x1b[2J\\x1b]0;pwned\\x07<a@b>\\x9b31m denied'])
+    expect(r!.lines).toEqual(['5.7.1 \\x1b[2J\\x1b]0;pwned\\x07<a@b>\\x9b31m denied'])
+    expect(r!.enhanced).toBe('5.7.1')
+    expect([...r!.raw, ...r!.lines].join('')).not.toMatch(/[\x00-\x1f\x7f-\x9f]/)
+  })
+
   it('returns two replies that arrive in one packet, in order', () => {
     const out = new ReplyParser().feed('250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n')
     expect(out.map((r) => r.lines[0])).toEqual(['2.1.0 Ok', '2.1.5 Ok'])

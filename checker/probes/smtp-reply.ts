@@ -4,9 +4,9 @@ export interface Reply {
   readonly code: number
   /** RFC 3463 enhanced status (e.g. "5.7.0") when the text starts with one. */
   readonly enhanced?: string
-  /** Text after "NNN-" / "NNN " on each line. */
+  /** Text after "NNN-" / "NNN " on each line, printable as `raw` is. */
   readonly lines: readonly string[]
-  /** Each line as received (without CRLF), for transcripts. */
+  /** Each line as received (without CRLF), control and non-ASCII bytes shown as \xNN (see printable). */
   readonly raw: readonly string[]
 }
 
@@ -114,7 +114,8 @@ export class ReplyParser {
       return null
     }
     if (m[2] === '-') return null
-    const raw = this.pending
+    // Made printable once here, so no summary, transcript or report can pass a server's escape sequence on.
+    const raw = this.pending.map((l) => printable(l, Number.POSITIVE_INFINITY))
     this.pending = []
     this.pendingBytes = 0
     // Servers must repeat one code on every line; when they do not, the last line is the one clients act on.

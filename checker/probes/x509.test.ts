@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { analyzeChain, keyMatchesCert, loadPrivateKey, parseCertificates, pemBlocks, sha256Hex, spkiDer, tlsaAssociation } from './x509.ts'
+import { analyseChain, analyzeChain, certNamesHost, keyMatchesCert, loadPrivateKey, parseCertificates, pemBlocks, sha256Hex, spkiDer, tlsaAssociation } from './x509.ts'
 import { makeTestPki, type TestPki } from './test-pki.ts'
 
 let pki: TestPki
@@ -61,5 +61,36 @@ describe('certificate helpers', () => {
     const m = keyMatchesCert(loadPrivateKey(other.key), cert)
     expect(m.matches).toBe(false)
     expect(m.keySpkiSha256).not.toBe(m.certSpkiSha256)
+  })
+})
+
+describe('the one chain analyser and the one name matcher', () => {
+  it('walks the issuer path through certificates in any order, and counts the ones off the path', async () => {
+    const stranger = await makeTestPki('Stranger')
+    const certs = parseCertificates(`${leaf.cert}\n${stranger.intermediate.cert}\n${pki.intermediate.cert}\n${pki.root.cert}`)
+    const a = analyseChain(certs)
+    expect(a).toMatchObject({ path: [0, 2, 3], complete: true, extra: 1, ordered: false, endsWithRoot: true })
+    const noRoot = analyseChain(parseCertificates(leaf.fullchain))
+    expect(noRoot).toMatchObject({ path: [0, 1], complete: false, missingIssuerOf: 'CN=Lab Test Intermediate' })
+    expect(analyseChain(parseCertificates(leaf.fullchain), [new X509Certificate(pki.root.cert)]).complete).toBe(true)
+  })
+
+  it('reads the CN only when there is no DNS SAN, and a wildcard for one whole label only', async () => {
+    const { generate } = await import('selfsigned')
+    const make = async (cn: string, sans: string[]) =>
+      new X509Certificate(
+        (
+          await generate([{ name: 'commonName', value: cn }], {
+            keyType: 'ec',
+            extensions: sans.length ? [{ name: 'subjectAltName', altNames: sans.map((value) => ({ type: 2 as const, value })) }] : [],
+          })
+        ).cert,
+      )
+    expect(certNamesHost(await make('mail.domaine.tld', ['www.domaine.tld']), 'mail.domaine.tld')).toBe(false)
+    expect(certNamesHost(await make('mail.domaine.tld', []), 'mail.domaine.tld')).toBe(true)
+    const wild = await make('x', ['*.domaine.tld'])
+    expect(certNamesHost(wild, 'MAIL.domaine.tld.')).toBe(true)
+    expect(certNamesHost(wild, 'a.mail.domaine.tld')).toBe(false)
+    expect(certNamesHost(await make('x', ['m*.domaine.tld']), 'mail.domaine.tld')).toBe(false)
   })
 })

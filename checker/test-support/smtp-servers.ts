@@ -186,24 +186,31 @@ export async function busyFront(backend: RunningServer, o: BusyFrontOptions): Pr
     stats.accepted++
     active++
     const up = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: true })
+    // Like Exim's child: the server's FIN goes out only when it stops counting the connection, lingerMs after
+    // either side first ended or failed (a clean QUIT exits at once in Exim; lingering then too is only stricter).
     let counted = true
+    let lingering = false
     const finish = (): void => {
-      if (counted) active--
+      if (!counted) return
       counted = false
+      active--
+      client.end()
       up.destroy()
-      client.destroy()
+      setTimeout(() => client.destroy(), 50)
     }
-    up.on('error', finish)
-    up.on('close', () => client.end())
-    up.pipe(client)
+    const linger = (): void => {
+      if (lingering) return
+      lingering = true
+      setTimeout(finish, o.lingerMs ?? 0)
+    }
+    up.pipe(client, { end: false })
     client.pipe(up, { end: false })
-    // The client left first (FIN or reset): the server side keeps counting it for lingerMs, then closes (its FIN last).
-    const clientLeft = (): void => void setTimeout(finish, o.lingerMs ?? 0)
-    client.once('end', clientLeft)
-    client.once('error', clientLeft)
-    client.once('close', () => {
-      if (!client.readableEnded) clientLeft()
-    })
+    up.on('end', linger)
+    up.on('error', linger)
+    up.on('close', linger)
+    client.on('end', linger)
+    client.on('error', linger)
+    client.on('close', linger)
   })
   const running = await listen(server)
   return {

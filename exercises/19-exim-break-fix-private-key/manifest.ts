@@ -12,7 +12,8 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [`${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`],
+  // Each key travels with its certificate: the grading sandbox's own certificates are from another issuance.
+  submission: [`${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`, `${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_SSL}/certificate.crt`],
   checks: [
     ...onPorts('cert.trusted', {}, [587, 465]),
     { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },

@@ -17,7 +17,7 @@ export default defineExercise({
     { id: 'cert.trusted', key: 'cert.trusted.587', target: { service: 'mail', port: 587 } },
     { id: 'config.effective', target: { service: 'mail' }, params: { expect: { tls_advertise_hosts: '*' } } },
   ],
-  startFails: ['smtp.starttls.offered.587', 'smtp.starttls.offered.25', 'config.effective'],
+  startFails: ['smtp.starttls.offered.587', 'smtp.starttls.offered.25', 'cert.trusted.587', 'config.effective'],
   hints: [
     {
       fr: '`swaks --server mail.domaine.tld:587 --quit-after EHLO` (toolbox) : la liste EHLO ne contient pas STARTTLS. Puis `exim -bP tls_advertise_hosts` (mail).',

@@ -10,7 +10,8 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_SSL}/certificate.crt`],
+  // Each certificate travels with its key: the grading sandbox's own keys are from another issuance.
+  submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`],
   checks: [
     ...onPorts('cert.chain.complete', {}, [587, 465]),
     ...onPorts('cert.trusted', {}, [587, 465]),

@@ -20,7 +20,7 @@ export default defineCheck({
   async run(ctx) {
     return guard(L('la chaîne de certificats', 'the certificate chain'), async () => {
       const ep = sharedEndpoint(ctx)
-      const p = await ctx.cache.get(`tls.presented.authenticated|${endpointKey(ep)}`, () => presentedChain(ep))
+      const p = await ctx.cache.get(`tls.presented.authenticated|${endpointKey(ep)}|${ep.ca ? 'ca' : ''}`, () => presentedChain(ep))
       const a = analyseChain(p.presented, trustAnchors(ctx.target.ca))
       const evidence = {
         lines: [...a.lines, ...(p.source === 'node' ? ['# TLS 1.3 only: chain as seen by Node (may include certificates from the local store)'] : [])],

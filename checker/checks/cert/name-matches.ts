@@ -1,6 +1,7 @@
 // cert.name.matches: the certificate covers the host name clients connect to (SAN, wildcard rules of RFC 6125).
 import { defineCheck, verdict } from '../../define.ts'
 import { sniOf } from '../../probes/smtp.ts'
+import { certNamesHost } from '../../probes/x509.ts'
 import { certFacts, guard, L, notApplicable } from '../support.ts'
 
 export function sanOf(subjectAltName: string | undefined): string[] {
@@ -26,7 +27,8 @@ export default defineCheck({
       const f = await certFacts(ctx)
       const san = sanOf(f.leaf.subjectAltName)
       const evidence = { lines: [...f.transcript, `subject=${f.leaf.subject.replace(/\n/g, ', ')}`, `SAN=${san.join(', ') || '(none)'}`], facts: { name, san } }
-      if (f.nameError)
+      // The project's one matcher (RFC 6125: CN only without DNS SANs), the same one cert.sni.selects and DANE-TA use.
+      if (!certNamesHost(f.leaf, name))
         return verdict.fail(L(`Le certificat ne couvre pas ${name} (noms présents : ${san.join(', ') || 'aucun'}).`, `The certificate does not cover ${name} (names present: ${san.join(', ') || 'none'}).`), evidence)
       return verdict.pass(L(`Le certificat couvre ${name}.`, `The certificate covers ${name}.`), evidence)
     })

@@ -57,6 +57,24 @@ describe('config.effective', () => {
     expect(v.summary.fr).toMatch(/smtpd_tls_security_level = none/)
   })
 
+  it('passes when main.cf excludes SSLv2, SSLv3, TLSv1 and TLSv1.1 and the exercise asks for >=TLSv1.2 (same set)', async () => {
+    sb = await dirSandbox('postfix', { binDirs: [BIN] })
+    await sb.writeFile(
+      'mail',
+      '/etc/postfix/main.cf',
+      'smtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1, !TLSv1.1\nsmtpd_tls_mandatory_protocols = !SSLv2 !SSLv3 !TLSv1 !TLSv1.1\n',
+    )
+    const v = await runCheck(effective, { sandbox: sb, params: { expect: { smtpd_tls_protocols: '>=TLSv1.2', smtpd_tls_mandatory_protocols: '>=TLSv1.2' } } })
+    expect(v.status, v.summary.en).toBe('pass')
+  })
+
+  it('still fails when the exclusions leave TLS 1.1 enabled', async () => {
+    sb = await dirSandbox('postfix', { binDirs: [BIN] })
+    await sb.writeFile('mail', '/etc/postfix/main.cf', 'smtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1\n')
+    const v = await runCheck(effective, { sandbox: sb, params: { expect: { smtpd_tls_protocols: '>=TLSv1.2' } } })
+    expect(v.status).toBe('fail')
+  })
+
   it('marks a value main.cf does not set as a default', async () => {
     sb = await dirSandbox('postfix', { binDirs: [BIN] })
     await sb.writeFile('mail', '/etc/postfix/main.cf', 'myhostname = mail.example.com\n')

@@ -1,17 +1,18 @@
-// config.effective: the values Postfix or Exim really use (postconf / exim -bP), compared with what the exercise expects.
+// config.effective: the values Postfix or Exim really use (trusted postconf / exim -bP), compared with what the exercise expects.
 import { defineCheck, verdict } from '../../define.ts'
 import type { SandboxHandle, ServiceName } from '../../sandbox-handle.ts'
 import type { CheckContext, Verdict } from '../../types.ts'
 import { isVerdict } from '../dns/shared.ts'
 import { needSandbox, serviceOf } from '../file/shared.ts'
+import { sameMeaning, type Software } from './equivalence.ts'
+
+export type { Software } from './equivalence.ts'
 
 /**
  * What a parameter must be: exact text (whitespace-insensitive), one of several, a pattern (RegExp, or
  * { regex, flags } in params), a boolean (Exim), or null = unset/empty.
  */
 export type Expectation = string | number | boolean | RegExp | readonly string[] | null
-
-export type Software = 'postfix' | 'exim'
 
 export interface Setting {
   readonly name: string
@@ -48,13 +49,18 @@ export function parseEximBp(stdout: string): Map<string, string> {
   return out
 }
 
-export function matches(expect: Expectation, value: string | null): boolean {
+/**
+ * Whether an effective value meets the expectation. Given the parameter (`of`), text expectations compare
+ * meanings (equivalence.ts: `!SSLv2, !SSLv3, !TLSv1, !TLSv1.1` is `>=TLSv1.2`); without it, spellings up to spacing.
+ */
+export function matches(expect: Expectation, value: string | null, of?: { name: string; software: Software }): boolean {
   if (expect === null) return value === null || norm(value) === ''
   if (value === null) return false
   if (expect instanceof RegExp) return expect.test(value)
-  if (Array.isArray(expect)) return expect.some((e) => norm(e) === norm(value))
+  const same = (e: string) => (of ? sameMeaning(of.name, of.software, e, value) : norm(e) === norm(value))
+  if (Array.isArray(expect)) return expect.some(same)
   if (typeof expect === 'boolean') return ['true', 'yes', '1'].includes(norm(value).toLowerCase()) === expect
-  return norm(String(expect)) === norm(value)
+  return same(String(expect))
 }
 
 export function describeExpectation(e: Expectation): string {
@@ -96,15 +102,15 @@ async function readPostfix(sb: SandboxHandle, service: ServiceName, names: reado
   const values = new Map<string, string>()
   const explicitSet = new Set<string>()
   if (mainNames.length) {
-    const r = await sb.exec(service, ['postconf', '--', ...mainNames], { timeoutMs: 15_000 })
+    const r = await sb.tool(service, 'postconf', ['--', ...mainNames], { timeoutMs: 15_000 })
     lines.push(`$ postconf ${mainNames.join(' ')}`)
     if (r.exitCode !== 0) return { settings: [], lines, failure: commandFailure('postconf', r.exitCode, r.stderr + r.stdout, lines) }
     for (const [k, v] of parsePostconf(r.stdout)) values.set(k, v)
-    const n = await sb.exec(service, ['postconf', '-n'], { timeoutMs: 15_000 })
+    const n = await sb.tool(service, 'postconf', ['-n'], { timeoutMs: 15_000 })
     if (n.exitCode === 0) for (const k of parsePostconf(n.stdout).keys()) explicitSet.add(k)
   }
   if (masterNames.length) {
-    const r = await sb.exec(service, ['postconf', '-P', '--', ...masterNames], { timeoutMs: 15_000 })
+    const r = await sb.tool(service, 'postconf', ['-P', '--', ...masterNames], { timeoutMs: 15_000 })
     lines.push(`$ postconf -P ${masterNames.join(' ')}`)
     if (r.exitCode !== 0) return { settings: [], lines, failure: commandFailure('postconf -P', r.exitCode, r.stderr + r.stdout, lines) }
     for (const [k, v] of parsePostconf(r.stdout)) {
@@ -124,8 +130,7 @@ async function readPostfix(sb: SandboxHandle, service: ServiceName, names: reado
 
 async function readExim(sb: SandboxHandle, service: ServiceName, names: readonly string[]): Promise<Read> {
   const lines: string[] = [`$ exim -bP ${names.join(' ')}`]
-  let r = await sb.exec(service, ['exim', '-bP', ...names], { timeoutMs: 15_000 })
-  if (r.exitCode === 127) r = await sb.exec(service, ['exim4', '-bP', ...names], { timeoutMs: 15_000 })
+  const r = await sb.tool(service, 'exim', ['-bP', ...names], { timeoutMs: 15_000 })
   const values = parseEximBp(r.stdout)
   // exim -bP exits 1 when one name is unknown but still prints the others.
   if (r.exitCode !== 0 && values.size === 0) return { settings: [], lines, failure: commandFailure('exim -bP', r.exitCode, r.stderr + r.stdout, lines) }
@@ -185,7 +190,7 @@ export default defineCheck({
     const names = [...expect.keys()]
     const read = software === 'postfix' ? await readPostfix(sb, service, names) : await readExim(sb, service, names)
     if (read.failure) return read.failure
-    const wrong = read.settings.filter((s) => !matches(expect.get(s.name)!, s.value))
+    const wrong = read.settings.filter((s) => !matches(expect.get(s.name)!, s.value, { name: s.name, software }))
     const lines = [...read.lines, ...wrong.map((s) => `expected ${s.name}: ${describeExpectation(expect.get(s.name)!)}`)]
     const facts = Object.fromEntries(read.settings.map((s) => [s.name, s.value]))
     if (wrong.length)

@@ -129,6 +129,30 @@ async function chainOf(ctx: CheckContext, server: string, host: string, port: nu
   }
 }
 
+/** What a DANE sender concludes for one MX host from the records matched against the chain it was sent. */
+function judge(host: string, name: string, matches: readonly TlsaMatch[]): HostOutcome {
+  const fail = (fr: string, en: string): HostOutcome => ({ host, status: 'fail', why: { fr, en } })
+  if (matches.some((m) => m.authenticates)) return { host, status: 'pass', why: { fr: `${host} correspond`, en: `${host} matches` } }
+  const unnamed = matches.find((m) => m.chains === true && m.namesHost === false)
+  if (unnamed)
+    return fail(
+      `le TLSA « ${unnamed.record.slice(0, 5)} » de ${name} désigne bien l’autorité de la chaîne, mais le certificat du serveur ne nomme pas ${host} : avec DANE-TA (usage 2), l’expéditeur vérifie le nom du MX (RFC 7672 §3.2.2)`,
+      `the TLSA "${unnamed.record.slice(0, 5)}" at ${name} names the chain’s CA, but the server certificate does not name ${host}: with DANE-TA (usage 2) the sender checks the MX name (RFC 7672 §3.2.2)`,
+    )
+  const unchained = matches.find((m) => m.chains === false)
+  if (unchained)
+    return fail(
+      `le TLSA « ${unchained.record.slice(0, 5)} » de ${name} correspond au certificat n°${unchained.matchedIndex} envoyé, mais le certificat du serveur n’est signé ni par lui ni par une autorité qu’il a signée : la feuille ne s’y rattache pas`,
+      `the TLSA "${unchained.record.slice(0, 5)}" at ${name} matches certificate #${unchained.matchedIndex} sent, but the server certificate does not chain to it (no signature path from the leaf)`,
+    )
+  if (!matches.some((m) => m.usable))
+    return fail(`aucun TLSA utilisable pour SMTP à ${name} (usages 2 ou 3 seulement)`, `no TLSA usable for SMTP at ${name} (usages 2 or 3 only)`)
+  return fail(
+    `aucun TLSA de ${name} ne correspond au certificat présenté (clé changée sans mise à jour du DNS ?)`,
+    `no TLSA at ${name} matches the presented certificate (key changed without updating DNS?)`,
+  )
+}
+
 export default defineCheck({
   id: 'dns.dane.tlsa-matches',
   title: { fr: 'DANE : les enregistrements TLSA correspondent au certificat', en: 'DANE: TLSA records match the certificate' },
@@ -195,44 +219,7 @@ export default defineCheck({
         }
         const matches = matchTlsa(tlsa, got.presented, host)
         for (const m of matches) lines.push(`  TLSA ${m.record.slice(0, 24)}… ${describeMatch(m, host)}`)
-        const unchained = matches.find((m) => m.chains === false)
-        const unnamed = matches.find((m) => m.chains === true && m.namesHost === false)
-        if (matches.some((m) => m.authenticates)) {
-          outcomes.push({ host, status: 'pass', why: { fr: `${host} correspond`, en: `${host} matches` } })
-        } else if (unnamed) {
-          outcomes.push({
-            host,
-            status: 'fail',
-            why: {
-              fr: `le TLSA « ${unnamed.record.slice(0, 5)} » de ${name} désigne bien l’autorité de la chaîne, mais le certificat du serveur ne nomme pas ${host} : avec DANE-TA (usage 2), l’expéditeur vérifie le nom du MX (RFC 7672 §3.2.2)`,
-              en: `the TLSA "${unnamed.record.slice(0, 5)}" at ${name} names the chain’s CA, but the server certificate does not name ${host}: with DANE-TA (usage 2) the sender checks the MX name (RFC 7672 §3.2.2)`,
-            },
-          })
-        } else if (unchained) {
-          outcomes.push({
-            host,
-            status: 'fail',
-            why: {
-              fr: `le TLSA « ${unchained.record.slice(0, 5)} » de ${name} correspond au certificat n°${unchained.matchedIndex} envoyé, mais le certificat du serveur n’est pas signé par lui (ni par une autorité qu’il a signée) : la feuille ne s’y rattache pas (does not chain)`,
-              en: `the TLSA "${unchained.record.slice(0, 5)}" at ${name} matches certificate #${unchained.matchedIndex} sent, but the server certificate does not chain to it (no signature path from the leaf)`,
-            },
-          })
-        } else if (!matches.some((m) => m.usable)) {
-          outcomes.push({
-            host,
-            status: 'fail',
-            why: { fr: `aucun TLSA utilisable pour SMTP à ${name} (usages 2 ou 3 seulement)`, en: `no TLSA usable for SMTP at ${name} (usages 2 or 3 only)` },
-          })
-        } else {
-          outcomes.push({
-            host,
-            status: 'fail',
-            why: {
-              fr: `aucun TLSA de ${name} ne correspond au certificat présenté (clé changée sans mise à jour du DNS ?)`,
-              en: `no TLSA at ${name} matches the presented certificate (key changed without updating DNS?)`,
-            },
-          })
-        }
+        outcomes.push(judge(host, name, matches))
       }
       const facts = { hosts: outcomes.map((o) => `${o.host}: ${o.status}`), tlsa: records }
       const failed = outcomes.filter((o) => o.status === 'fail')

@@ -18,9 +18,12 @@ export function needSandbox(ctx: CheckContext): SandboxHandle | Verdict {
   })
 }
 
-/** Effective value of one Postfix parameter, or null when postconf cannot tell. */
+/**
+ * Effective value of one Postfix parameter ($name references expanded, as Postfix opens the file), or null when
+ * postconf cannot tell. postconf is the trusted one (sandbox/README.md, "Trusted tools"), not the container's.
+ */
 export async function postconfValue(sb: SandboxHandle, service: ServiceName, name: string): Promise<string | null> {
-  const r = await sb.exec(service, ['postconf', '-h', name], { timeoutMs: 10_000 })
+  const r = await sb.tool(service, 'postconf', ['-x', '-h', '--', name], { timeoutMs: 10_000 })
   if (r.exitCode !== 0) return null
   const v = r.stdout.trim()
   return v === '' ? null : v
@@ -59,17 +62,14 @@ export interface Located {
   readonly lines: readonly string[]
 }
 
-/** stat that follows symlinks through the sandbox, reporting both names; null when missing. */
+/** stat that follows symlinks (the handle follows them outside the container), reporting both names; null when missing. */
 export async function locate(sb: SandboxHandle, service: ServiceName, path: string): Promise<Located | null> {
   const st = await sb.stat(service, path)
   if (!st) return null
   if (!st.isSymlink) return { path, realPath: path, stat: st, lines: [] }
-  const r = await sb.exec(service, ['readlink', '-f', '--', path], { timeoutMs: 10_000 })
-  const real = r.stdout.trim()
-  if (r.exitCode !== 0 || !real) return null
-  const target = await sb.stat(service, real)
-  if (!target) return null
-  return { path, realPath: real, stat: target, lines: [`${path} -> ${real}`] }
+  // A dangling link (or a handle that cannot say where a link leads) is a missing file for the server too.
+  if (!st.realPath) return null
+  return { path, realPath: st.realPath, stat: st, lines: [`${path} -> ${st.realPath}`] }
 }
 
 export function octal(mode: number): string {

@@ -1,10 +1,10 @@
 // A SandboxHandle over a temporary directory for unit tests: real files, real modes and owners, host commands.
 import { execFile } from 'node:child_process'
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, lstat, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import type { ExecOptions, ExecResult, FileStat, LabName, SandboxHandle, ServiceName } from '../../sandbox-handle.ts'
+import type { ExecOptions, ExecResult, FileStat, LabName, SandboxHandle, ServiceName, TrustedTool } from '../../sandbox-handle.ts'
 
 function names(file: string): Map<number, string> {
   const m = new Map<number, string>()
@@ -35,27 +35,28 @@ export async function dirSandbox(lab: LabName = 'exim', opts: { binDirs?: readon
   const groups = names('/etc/group')
   const hostPath = (p: string): string => join(root, p)
   const map = (arg: string): string => (arg.startsWith('/') ? hostPath(arg) : arg)
+  const exec = (_service: ServiceName, cmd: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
+    const [bin, ...args] = cmd
+    return new Promise((resolve) => {
+      const child = execFile(
+        bin!,
+        args.map(map),
+        { timeout: opts.timeoutMs ?? 30_000, cwd: root, env: { ...baseEnv, ...opts.env } },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : err.killed ? 124 : 127) : 0
+          resolve({ exitCode: code, stdout: stdout.split(root).join(''), stderr: stderr.split(root).join('') })
+        },
+      )
+      if (opts.stdin !== undefined) child.stdin?.end(opts.stdin)
+    })
+  }
   return {
     session: 'dir',
     lab,
     root,
     hostPath,
     address: () => '127.0.0.1',
-    exec(_service: ServiceName, cmd: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-      const [bin, ...args] = cmd
-      return new Promise((resolve) => {
-        const child = execFile(
-          bin!,
-          args.map(map),
-          { timeout: opts.timeoutMs ?? 30_000, cwd: root, env: { ...baseEnv, ...opts.env } },
-          (err, stdout, stderr) => {
-            const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : err.killed ? 124 : 127) : 0
-            resolve({ exitCode: code, stdout: stdout.split(root).join(''), stderr: stderr.split(root).join('') })
-          },
-        )
-        if (opts.stdin !== undefined) child.stdin?.end(opts.stdin)
-      })
-    },
+    exec,
     async readFile(_service, path, maxBytes = 1024 * 1024) {
       const buf = await readFile(hostPath(path))
       if (buf.length > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`)
@@ -63,7 +64,19 @@ export async function dirSandbox(lab: LabName = 'exim', opts: { binDirs?: readon
     },
     async stat(_service, path): Promise<FileStat | null> {
       try {
-        const s = await lstat(hostPath(path))
+        const self = await lstat(hostPath(path))
+        const isSymlink = self.isSymbolicLink()
+        // As the Docker handle: a link reports its target's facts, a dangling one zeros.
+        let s = self
+        let realPath: string | undefined
+        if (isSymlink) {
+          try {
+            s = await stat(hostPath(path))
+            realPath = (await realpath(hostPath(path))).slice((await realpath(root)).length) || '/'
+          } catch {
+            return { mode: 0, uid: 0, gid: 0, user: '', group: '', size: 0, isFile: false, isSymlink: true }
+          }
+        }
         return {
           mode: s.mode & 0o7777,
           uid: s.uid,
@@ -72,13 +85,17 @@ export async function dirSandbox(lab: LabName = 'exim', opts: { binDirs?: readon
           group: groups.get(s.gid) ?? String(s.gid),
           size: s.size,
           isFile: s.isFile(),
-          isSymlink: s.isSymbolicLink(),
+          isSymlink,
+          ...(realPath !== undefined ? { realPath } : {}),
         }
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
         throw e
       }
     },
+    /** The stand-in tools (binDirs) play the trusted ones here, by name. */
+    tool: (service: ServiceName, tool: TrustedTool, args: readonly string[], opts?: { timeoutMs?: number; stdin?: string | Buffer }) =>
+      exec(service, [tool, ...args], opts),
     async writeFile(_service, path, content, mode) {
       await mkdir(dirname(hostPath(path)), { recursive: true })
       await writeFile(hostPath(path), content)

@@ -79,14 +79,19 @@ describe('renewal.reloads', () => {
     expect(Date.now() - t0).toBeLessThan(8000)
   })
 
-  it('is inconclusive when the renewal command itself fails and nothing changed', async () => {
+  it('fails when the learner’s renewal command or hook exits non-zero, its output (escape sequences removed) as evidence', async () => {
+    const t0 = Date.now()
     const v = await runCheck(reloads, {
       sandbox: sb,
       target: target(),
-      params: { renewCommand: ['sh', '-c', 'echo "Failed to renew certificate mail.domaine.tld" >&2; exit 1'], waitMs: 500 },
+      params: { renewCommand: ['sh', '-c', 'printf "\\033[31mFailed to renew certificate mail.domaine.tld\\033[0m\\n" >&2; exit 1'], waitMs: 20_000 },
     })
-    expect(v.status).toBe('inconclusive')
-    expect(v.evidence.lines.join('\n')).toMatch(/Failed to renew certificate/)
+    expect(v.status).toBe('fail')
+    expect(v.summary.en).toMatch(/exit code 1/)
+    const text = v.evidence.lines.join('\n')
+    expect(text).toMatch(/Failed to renew certificate mail\.domaine\.tld/)
+    expect(text).not.toContain('\x1b')
+    expect(Date.now() - t0).toBeLessThan(10_000) // a failed command is not watched for waitMs
   })
 
   it('is inconclusive without a renew command in the exercise', async () => {

@@ -1,5 +1,6 @@
 // renewal.reloads: after a forced renewal, the certificate served live changes by itself (deploy hook reloads the server).
 import { setTimeout as sleep } from 'node:timers/promises'
+import { stripControl } from '../../../core/text.ts'
 import { defineCheck, verdict } from '../../define.ts'
 import { ProbeError } from '../../probes/probe-error.ts'
 import type { Endpoint } from '../../probes/smtp.ts'
@@ -56,7 +57,10 @@ export function shellLine(cmd: readonly string[]): string {
   return cmd.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }
 
-const describe = (c: LiveCert): string => `port ${c.port}: serial ${c.serial}, CN=${c.subject}, until ${c.notAfter}`
+const describe = (c: LiveCert): string => `port ${c.port}: serial ${c.serial}, CN=${stripControl(c.subject)}, until ${c.notAfter}`
+
+/** The server itself is why no certificate could be read (nothing listens, TLS refused or broken): the learner's. */
+const serversFault = (e: ProbeError): boolean => e.reason === 'refused' || e.reason === 'protocol'
 
 export default defineCheck({
   id: 'renewal.reloads',
@@ -93,18 +97,26 @@ export default defineCheck({
       for (const p of ports) before.push(await liveCert(ctx, p))
     } catch (e) {
       if (!(e instanceof ProbeError)) throw e
+      const evidence = { lines: [...e.transcript, `# ${e.message}`] }
+      if (serversFault(e))
+        return verdict.fail(
+          { fr: `Avant même le renouvellement, le serveur ne présente pas de certificat en TLS (${e.message}).`, en: `Even before the renewal, the server presents no certificate over TLS (${e.message}).` },
+          evidence,
+        )
       return verdict.inconclusive(
         e.reason,
         { fr: `Certificat actuel illisible avant le renouvellement (${e.message}).`, en: `Could not read the current certificate before renewal (${e.message}).` },
-        { lines: [...e.transcript, `# ${e.message}`] },
+        evidence,
       )
     }
     lines.push('before:', ...before.map(describe))
     lines.push(`$ ${shellLine(cmd)}   (on ${service})`)
     const t0 = Date.now()
     const run = await sb.exec(service, cmd, { timeoutMs: commandTimeoutMs })
-    const output = `${run.stdout}\n${run.stderr}`.trim().split('\n').filter((l) => l.trim() !== '')
-    lines.push(...output.slice(-12).map((l) => `  ${l}`), `exit code ${run.exitCode} after ${Date.now() - t0} ms`)
+    const elapsed = Date.now() - t0
+    // The learner's output, made safe to print: no escape sequence of theirs reaches a terminal or a report.
+    const output = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => stripControl(l).trimEnd()).filter((l) => l.trim() !== '')
+    lines.push(...output.slice(-12).map((l) => `  ${l}`), `exit code ${run.exitCode} after ${elapsed} ms`)
     if (certPath) {
       try {
         const onDisk = parseCertificates((await sb.readFile(service, certPath)).toString('utf8'))[0]
@@ -113,8 +125,12 @@ export default defineCheck({
         lines.push(`on disk ${certPath}: ${(e as Error).message}`)
       }
     }
+    // Killed at the grader's own bound (sb.exec reports 124): nothing says the command would not have finished.
+    const timedOut = run.exitCode === 124 && elapsed >= commandTimeoutMs - 1000
+    // A failing command is a result already: one look at what is served, not a wait for a change.
+    const failed = run.exitCode !== 0 && !timedOut
     // Watch until every port presents a new serial, or the bound passes.
-    const deadline = Date.now() + waitMs
+    const deadline = failed ? Date.now() : Date.now() + waitMs
     let after: LiveCert[] = []
     let lastError: ProbeError | null = null
     for (;;) {
@@ -140,9 +156,25 @@ export default defineCheck({
       exitCode: run.exitCode,
       unchangedPorts: unchanged.map((u) => String(u.port)),
     }
+    if (failed)
+      return verdict.fail(
+        {
+          fr: `La commande de renouvellement (ou son hook) a échoué : code de sortie ${run.exitCode}${unchanged.length === 0 && after.length === ports.length ? ', même si le nouveau certificat est servi' : ''}. Voir sa sortie ci-dessous.`,
+          en: `The renewal command (or its hook) failed: exit code ${run.exitCode}${unchanged.length === 0 && after.length === ports.length ? ', even though the new certificate is served' : ''}. See its output below.`,
+        },
+        { lines: lastError ? [...lines, `# ${lastError.message}`] : lines, facts },
+      )
     if (lastError && after.length < ports.length) {
       lines.push(`# ${lastError.message}`)
       // The server stopped answering after the renewal: a broken reload is the learner's, a probe hiccup is not.
+      if (serversFault(lastError))
+        return verdict.fail(
+          {
+            fr: `Après le renouvellement, le serveur ne répond plus correctement en TLS (${lastError.message}) : le rechargement a cassé la configuration.`,
+            en: `After the renewal the server no longer answers TLS properly (${lastError.message}): the reload broke the configuration.`,
+          },
+          { lines, facts },
+        )
       return verdict.inconclusive(
         lastError.reason,
         {
@@ -160,12 +192,12 @@ export default defineCheck({
         },
         { lines, facts },
       )
-    if (run.exitCode !== 0)
+    if (timedOut)
       return verdict.inconclusive(
-        run.exitCode === 124 ? 'timeout' : 'protocol',
+        'timeout',
         {
-          fr: `La commande de renouvellement a échoué (code ${run.exitCode}) : impossible de dire si le serveur aurait été rechargé. Voir sa sortie.`,
-          en: `The renewal command failed (exit code ${run.exitCode}): cannot tell whether the server would have reloaded. See its output.`,
+          fr: `La commande de renouvellement n’a pas fini dans le temps imparti au correcteur (${Math.round(commandTimeoutMs / 1000)} s) : impossible de conclure.`,
+          en: `The renewal command did not finish within the grader’s bound (${Math.round(commandTimeoutMs / 1000)} s): cannot conclude.`,
         },
         { lines, facts },
       )

@@ -1,9 +1,12 @@
 // smtp.tls.required-before-mail: on the submission port, MAIL FROM before STARTTLS is refused with 530 5.7.0.
 import { defineCheck, verdict } from '../../define.ts'
-import { DEFAULT_EHLO, smtpCommands } from '../../probes/smtp.ts'
+import { authMechanisms, DEFAULT_EHLO, smtpCommands } from '../../probes/smtp.ts'
 import { guard, L, lastLine, notApplicable, ownEndpoint } from '../support.ts'
 
-const TLS_WORDS = /starttls|\btls\b|encrypt|chiffr/i
+const TLS_WORDS = /starttls|\btls\b|\bssl\b|encrypt|chiffr/i
+// RFC 3207 §4 defines "530 5.7.0 Must issue a STARTTLS command first"; RFC 5248 adds X.7.10 "Encryption needed".
+// RFC 4954 §6 uses the same 530 5.7.0 for "Authentication required": the code alone does not say which is missing.
+const TLS_ENHANCED = new Set(['5.7.10', '5.7.11'])
 
 export default defineCheck({
   id: 'smtp.tls.required-before-mail',
@@ -35,8 +38,27 @@ export default defineCheck({
         )
       if (mail.code >= 400 && mail.code < 500)
         return verdict.inconclusive('temporary', L(`Réponse temporaire à MAIL FROM : « ${lastLine(mail)} ».`, `Temporary answer to MAIL FROM: "${lastLine(mail)}".`), evidence)
-      if (mail.code === 530 || mail.enhanced === '5.7.0' || TLS_WORDS.test(text))
+      if (TLS_WORDS.test(text) || (mail.enhanced !== undefined && TLS_ENHANCED.has(mail.enhanced)))
         return verdict.pass(L(`MAIL FROM est refusé avant STARTTLS (« ${lastLine(mail)} »).`, `MAIL FROM is refused before STARTTLS ("${lastLine(mail)}").`), evidence)
+      if (mail.code === 530 || /\bauth/i.test(text)) {
+        // Refused for want of AUTH: TLS is required only if AUTH itself cannot be used before STARTTLS.
+        const clearAuth = authMechanisms(r.ehlo)
+        if (clearAuth.length)
+          return verdict.fail(
+            L(
+              `MAIL FROM exige une authentification (« ${lastLine(mail)} »), mais AUTH (${clearAuth.join(' ')}) est proposé avant STARTTLS : un client peut s’authentifier puis soumettre un message en clair.`,
+              `MAIL FROM requires authentication ("${lastLine(mail)}"), but AUTH (${clearAuth.join(' ')}) is offered before STARTTLS: a client can log in and submit a message in clear text.`,
+            ),
+            { lines: r.transcript, facts: { ...evidence.facts, authBeforeTls: clearAuth } },
+          )
+        return verdict.pass(
+          L(
+            `MAIL FROM exige une authentification (« ${lastLine(mail)} ») et AUTH n’est proposé qu’après STARTTLS : rien ne peut être soumis avant TLS.`,
+            `MAIL FROM requires authentication ("${lastLine(mail)}") and AUTH is offered only after STARTTLS: nothing can be submitted before TLS.`,
+          ),
+          evidence,
+        )
+      }
       return verdict.warn(
         L(`MAIL FROM est refusé, mais pas parce que TLS manque (« ${lastLine(mail)} ») : exigez STARTTLS explicitement.`, `MAIL FROM is refused, but not because TLS is missing ("${lastLine(mail)}"): require STARTTLS explicitly.`),
         evidence,

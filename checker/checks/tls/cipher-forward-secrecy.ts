@@ -4,6 +4,7 @@ import { isForwardSecret, suiteByCode, suiteName, suitesFor, type ProtocolVersio
 import { MODERN_CLIENT_SUITES, NON_FS_SUITES, offerHello, type HelloOutcome } from '../../probes/tls.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import { guard, L, sharedEndpoint, versionOutcome } from '../support.ts'
+import { noTlsAccepted } from './version-verdict.ts'
 
 const LEGACY: readonly ProtocolVersion[] = ['tls1.0', 'tls1.1', 'tls1.2']
 
@@ -37,7 +38,7 @@ export default defineCheck({
       const lines: string[] = []
       if (!versions.length) {
         if (v13!.accepted) return verdict.pass(L('Seul TLS 1.3 est accepté : toutes ses suites sont éphémères.', 'Only TLS 1.3 is accepted: all its suites are ephemeral.'), { lines: v13!.transcript })
-        return verdict.inconclusive('protocol', L('Aucune version de TLS n’a été acceptée : rien à évaluer.', 'No TLS version was accepted: nothing to assess.'), { lines: v13!.transcript })
+        return noTlsAccepted([...LEGACY.map((v, i) => [v, legacy[i]!] as const), ['tls1.3', v13!]])
       }
       const top = versions.at(-1)!
       const allowed = new Set(suitesFor(top).map((s) => s.code))

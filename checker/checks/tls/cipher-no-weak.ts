@@ -7,6 +7,7 @@ import { acceptedFromClassParallel, WEAK_SUITES } from '../../probes/tls.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import { dheGroup, MIN_DH_BITS, type DheOutcome } from '../../probes/dhe.ts'
 import { guard, L, ownEndpoint, sharedEndpoint, versionOutcome } from '../support.ts'
+import { noTlsAccepted } from './version-verdict.ts'
 
 const LEGACY: readonly ProtocolVersion[] = ['ssl3', 'tls1.0', 'tls1.1', 'tls1.2']
 
@@ -65,10 +66,7 @@ export default defineCheck({
       if (!versions.length) {
         const v13 = await versionOutcome(ctx, 'tls1.3')
         if (v13.accepted) return verdict.pass(L('Seul TLS 1.3 est accepté : ses suites sont toutes sûres.', 'Only TLS 1.3 is accepted: all its suites are safe.'), { lines: v13.transcript, facts })
-        return verdict.inconclusive('protocol', L('Aucune version de TLS n’a été acceptée : rien à évaluer.', 'No TLS version was accepted: nothing to assess.'), {
-          lines: outcomes.flatMap(([, r]) => r.transcript.slice(-2)),
-          facts,
-        })
+        return noTlsAccepted([...outcomes, ['tls1.3', v13]], facts)
       }
       if (found.length) {
         const names = [...new Set(found.map((f) => f.suite.openssl))].join(', ')

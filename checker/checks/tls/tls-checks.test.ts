@@ -179,3 +179,33 @@ describe('tls.cipher.forward-secrecy never counts an unknown suite as ephemeral'
     expect(unknownSuites([hello(0xc02f), { accepted: false, why: 'TLS alert handshake_failure', transcript: [] }])).toEqual([])
   })
 })
+
+describe('a server that refuses every TLS handshake after STARTTLS', () => {
+  // Rule of the grader: a TLS alert from the learner's server is a failure with its evidence, never "could not tell".
+  it('fails tls.cipher.no-weak and tls.cipher.forward-secrecy, showing the alert', async () => {
+    const { rawServer } = await import('../../test-support/smtp-servers.ts')
+    const s = await rawServer((sock) => {
+      sock.write('220 broken.test ESMTP\r\n')
+      let tlsMode = false
+      sock.on('data', (d: Buffer) => {
+        if (tlsMode) {
+          sock.end(Buffer.from([21, 3, 3, 0, 2, 2, 40])) // fatal handshake_failure, as after a key that does not load
+          return
+        }
+        const line = d.toString().toUpperCase()
+        if (line.startsWith('EHLO')) sock.write('250-broken.test\r\n250 STARTTLS\r\n')
+        else if (line.startsWith('STARTTLS')) {
+          tlsMode = true
+          sock.write('220 2.0.0 Ready to start TLS\r\n')
+        } else if (line.startsWith('QUIT')) sock.end('221 bye\r\n')
+      })
+    })
+    servers.push(s)
+    const t: Target = { host: s.host, port: s.port, mode: 'starttls', timeouts: FAST }
+    for (const id of ['tls.cipher.no-weak', 'tls.cipher.forward-secrecy'] as const) {
+      const r = await runCheck(id, t)
+      expect(r.status, `${id}: ${r.summary.en}`).toBe('fail')
+      expect(r.evidence.lines.join('\n')).toContain('handshake_failure')
+    }
+  })
+})

@@ -1,6 +1,7 @@
 // Shared body of the tls.version.* checks: one raw handshake offering exactly one protocol version.
 import { verdict } from '../../define.ts'
 import type { ProtocolVersion } from '../../probes/cipher-suites.ts'
+import type { HelloOutcome } from '../../probes/tls.ts'
 import { suiteName } from '../../probes/cipher-suites.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import type { CheckContext, Evidence, Verdict } from '../../types.ts'
@@ -26,4 +27,19 @@ export async function versionVerdict(ctx: CheckContext, v: ProtocolVersion, want
     if (want === 'rejected') return verdict.pass(L(`${label} est refusé (${r.why}).`, `${label} is rejected (${r.why}).`), evidence)
     return verdict.fail(L(`Votre serveur refuse ${label} (${r.why}) : des clients ne pourront pas chiffrer.`, `Your server refuses ${label} (${r.why}): some clients will not be able to encrypt.`), evidence)
   })
+}
+
+/**
+ * No version at all completed a ServerHello: the server answered every ClientHello with an alert or a close (a key
+ * that does not load, a certificate it cannot use). That is the learner's server, so a failure with its answers.
+ */
+export function noTlsAccepted(outcomes: readonly (readonly [ProtocolVersion, HelloOutcome])[], facts: Evidence['facts'] = {}): Verdict {
+  const answers = outcomes.map(([v, r]) => `${VERSION_LABELS[v]}: ${r.accepted ? 'accepted' : r.why}`)
+  return verdict.fail(
+    L(
+      `Votre serveur refuse toute négociation TLS (${answers.join(' ; ')}) : aucune suite ne peut être évaluée. Vérifiez le certificat et la clé configurés (journal du serveur).`,
+      `Your server refuses every TLS handshake (${answers.join('; ')}): no suite can be assessed. Check the configured certificate and key (server log).`,
+    ),
+    { lines: [...outcomes.flatMap(([, r]) => r.transcript.slice(-2)), ...answers], facts: { ...facts, answers } },
+  )
 }

@@ -1,6 +1,7 @@
 // monitoring.expiry-alert: the learner's expiry script mails an alert for a certificate about to expire, and stays quiet otherwise.
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { generate } from 'selfsigned'
 import { defineCheck, verdict } from '../../../checker/define.ts'
 import { isVerdict } from '../../../checker/checks/dns/shared.ts'
 import { needSandbox, serviceOf } from '../../../checker/checks/file/shared.ts'
@@ -33,6 +34,25 @@ async function restore(sb: SandboxHandle, service: ServiceName, s: Saved): Promi
   await sb.writeFile(service, s.path, s.content, s.stat.mode)
   await sb.exec(service, ['chown', `${s.stat.uid}:${s.stat.gid}`, '--', s.path])
   await sb.exec(service, ['chmod', s.stat.mode.toString(8), '--', s.path])
+}
+
+/** A P-256 certificate for mail.domaine.tld that expires in 5 days. */
+async function shortLivedCert(tag: string): Promise<{ cert: string; key: string; notAfter: string }> {
+  const notAfter = new Date(Date.now() + 5 * 86400_000)
+  const r = await generate(
+    [
+      { name: 'commonName', value: 'mail.domaine.tld' },
+      { name: 'organizationName', value: `smtp-tls-lab expiry test ${tag}` },
+    ],
+    {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      notBeforeDate: new Date(Date.now() - 3600_000),
+      notAfterDate: notAfter,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2 as const, value: 'mail.domaine.tld' }] }],
+    },
+  )
+  return { cert: r.cert, key: r.private, notAfter: notAfter.toUTCString() }
 }
 
 /** Exim's main log: deliveries are read there, through the engine, never with a program of the graded container. */
@@ -152,22 +172,14 @@ export default defineCheck({
       let interfered = false
       try {
         const tag = randomBytes(4).toString('hex')
-        const mk = await sb.exec(service, [
-          'sh',
-          '-c',
-          'set -e; d=$(mktemp -d); openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 5 ' +
-            '-subj "/CN=mail.domaine.tld/O=smtp-tls-lab expiry test $3" -addext "subjectAltName=DNS:mail.domaine.tld" ' +
-            '-keyout "$d/k" -out "$d/c" 2>/dev/null; cp "$d/c" "$1"; cp "$d/k" "$2"; chmod 644 "$1"; chown root:Debian-exim "$2"; chmod 640 "$2"; rm -rf "$d"; ' +
-            'openssl x509 -in "$1" -noout -enddate',
-          'sh',
-          certPath,
-          keyPath,
-          tag,
-        ])
-        if (mk.exitCode !== 0)
-          return verdict.inconclusive('bug', { fr: 'Impossible de fabriquer le certificat de test.', en: 'Could not make the test certificate.' }, { lines: [...lines, mk.stderr.trim()] })
-        testFiles = [await sb.readFile(service, certPath, 1024 * 1024), await sb.readFile(service, keyPath, 1024 * 1024)]
-        lines.push(`test certificate at ${certPath}: ${mk.stdout.trim()} (5 days)`)
+        // Made here, not by the graded container's openssl (which a learner's script could have replaced).
+        const made = await shortLivedCert(tag)
+        await sb.writeFile(service, certPath, made.cert, 0o644)
+        await sb.writeFile(service, keyPath, made.key, 0o640)
+        // Exim reads its key as group Debian-exim; the group is changed in place, as the learner's deploy does.
+        await sb.exec(service, ['chown', 'root:Debian-exim', '--', keyPath])
+        testFiles = [Buffer.from(made.cert), Buffer.from(made.key)]
+        lines.push(`test certificate at ${certPath}: notAfter=${made.notAfter} (5 days)`)
         before = await logSize(sb, service)
         await run('certificate expiring in 5 days')
       } finally {
