@@ -152,6 +152,7 @@ try {
     helpMs: npxHelp.stats,
     helpWithoutNpxMs: nodeHelp.stats,
     npxAloneMs: npxAlone.stats,
+    npxOwnBinMs: npxHelp.stats.median - nodeHelp.stats.median,
     testsslMs: ts.durationMs,
     testsslFindings: ts.findings.length,
     ratio: Number((ts.durationMs / audit.median).toFixed(1)),
@@ -173,6 +174,8 @@ try {
         `npx smtp-tls-lab --help:                    ${fmt(npxHelp.stats)}`,
         `node bin/smtp-tls-lab.mjs --help:           ${fmt(nodeHelp.stats)}`,
         `npx's own start (npx --no -- node -e 0):    ${fmt(npxAlone.stats)}`,
+        `npx's cost for this project's own command (npx --help − node --help medians): ${npxHelp.stats.median - nodeHelp.stats.median} ms` +
+          ' (npm loads the whole node_modules tree to resolve a package\'s own bin)',
         `targets: audit < 1 s ${result.targetAuditUnder1s ? 'met' : 'NOT met'}; --help ≤ 300 ms (without npx) ${result.targetHelpUnder300ms ? 'met' : 'NOT met'}; ≥ 50× ${result.targetRatioAtLeast50 ? 'met' : 'NOT met'}`,
         `load average (1, 5, 15 min): ${result.loadAverage.start} at start, ${result.loadAverage.end} at end${rebuilds ? `; bundle rebuilt ${rebuilds}× (sources edited meanwhile)` : ''}`,
         '',

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { LABEL_SESSION } from '../sandbox/docker.ts'
 import { downSandbox, listSessions, reapOrphans } from '../sandbox/engine.ts'
 import { LABEL_SNAPSHOT_OF, removeSnapshots } from '../sandbox/snapshot.ts'
+import { LABEL_TOOLS_FOR } from '../sandbox/toolset.ts'
 
 const REPO = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const docker = new Docker()
@@ -27,13 +28,15 @@ afterAll(async () => {
 })
 
 async function batchLeftovers() {
-  const [containers, networks, images] = await Promise.all([
+  const [containers, tools, networks, images] = await Promise.all([
     docker.listContainers({ all: true, filters: { label: [LABEL_SESSION] } }),
+    docker.listContainers({ all: true, filters: { label: [LABEL_TOOLS_FOR] } }),
     docker.listNetworks({ filters: { label: [LABEL_SESSION] } }),
     docker.listImages({ filters: { label: [LABEL_SNAPSHOT_OF] } }),
   ])
   return {
     containers: containers.filter((c) => ofBatch(c.Labels[LABEL_SESSION] ?? '')).length,
+    tools: tools.filter((c) => ofBatch(c.Labels[LABEL_TOOLS_FOR] ?? '')).length,
     networks: networks.filter((n) => ofBatch(n.Labels?.[LABEL_SESSION] ?? '')).length,
     images: images.filter((i) => ofBatch(i.Labels?.[LABEL_SNAPSHOT_OF] ?? '')).length,
   }
@@ -78,6 +81,6 @@ describe('grade --class killed with SIGKILL', () => {
     // What the next `grade` (gradeClass, upLab) and `start` run first; filtered to this batch on a shared machine.
     const reaped = await reapOrphans({ only: ofBatch })
     expect(reaped.filter((r) => !r.startsWith('image ')).sort()).toEqual(sessions.map((s) => s.session).sort())
-    expect(await batchLeftovers()).toEqual({ containers: 0, networks: 0, images: 0 })
+    expect(await batchLeftovers()).toEqual({ containers: 0, tools: 0, networks: 0, images: 0 })
   })
 })

@@ -164,6 +164,20 @@ describe('dns.dane.tlsa-matches follows RFC 7672 for DANE-TA and for the MX look
     expect(v.summary.en).toMatch(/does not name mail\.domaine\.tld/)
   })
 
+  it('passes a 2 1 0 or 2 0 0 record carrying the whole CA key or certificate, even when the server sends the leaf alone (RFC 7671 §5.2.2)', async () => {
+    const leaf = await pki.leaf(['mail.domaine.tld'])
+    const p = await serverWith(leaf.key, leaf.cert)
+    const inter = new X509Certificate(pki.intermediate.cert)
+    for (const selector of [1, 0]) {
+      dns.setZone(zone([tlsa(2, inter, selector, 0, p)]))
+      const v = await run(p)
+      expect(v.status, `2 ${selector} 0: ${v.summary.en}`).toBe('pass')
+    }
+    // The digest form cannot stand for a certificate that was not sent.
+    dns.setZone(zone([tlsa(2, inter, 1, 1, p)]))
+    expect((await run(p)).status).toBe('fail')
+  })
+
   it('passes a 3 1 1 record of a leaf that names another host: DANE-EE has no name check (RFC 7672 §3.1.1)', async () => {
     const leaf = await pki.leaf(['other.domaine.tld'])
     const p = await serverWith(leaf.key, leaf.fullchain)

@@ -1,12 +1,12 @@
 // dns.dane.tlsa-matches: DNSSEC-validated TLSA records at _25._tcp.<mx> match the certificate chain the server presents.
-import type { X509Certificate } from 'node:crypto'
+import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto'
 import net from 'node:net'
 import { defineCheck, verdict } from '../../define.ts'
 import { describeAnswer, recordsOf } from '../../probes/dns.ts'
 import { ProbeError } from '../../probes/probe-error.ts'
 import { presentedChain } from '../../probes/presented-chain.ts'
 import type { PeerCertificates } from '../../probes/tls.ts'
-import { analyseChain, certNamesHost, commonName, tlsaAssociation } from '../../probes/x509.ts'
+import { analyseChain, certNamesHost, commonName, issuedBy, tlsaAssociation } from '../../probes/x509.ts'
 import type { CheckContext, Verdict } from '../../types.ts'
 import type { TlsaData } from 'dns-packet'
 import { cachedAddresses, cachedQuery, dnsFailure, dnsSetup, isVerdict, lookupMx, rcodeInconclusive, responseLines } from './shared.ts'
@@ -23,6 +23,8 @@ export interface TlsaMatch {
   readonly namesHost: boolean | null
   /** A DANE sender would authenticate the server with this record. */
   readonly authenticates: boolean
+  /** DANE-TA with the whole CA certificate or key in the record (matching type 0), which signed the chain sent. */
+  readonly taInDns: boolean
 }
 
 export function tlsaText(d: TlsaData): string {
@@ -40,10 +42,15 @@ export function matchTlsa(records: readonly TlsaData[], chain: readonly X509Cert
   const leafNames = chain[0] ? certNamesHost(chain[0], mxHost) : false
   return records.map((r) => {
     const usable = (r.usage === 2 || r.usage === 3) && (r.selector === 0 || r.selector === 1) && [0, 1, 2].includes(r.matchingType)
-    const none = { record: tlsaText(r), usable, matchedIndex: null, chains: null, namesHost: null, authenticates: false }
+    const none = { record: tlsaText(r), usable, matchedIndex: null, chains: null, namesHost: null, authenticates: false, taInDns: false }
     if (!usable) return none
     const matching = (r.usage === 3 ? [0] : chain.map((_, i) => i).slice(1)).filter((i) => tlsaAssociation(chain[i]!, r.selector, r.matchingType)?.equals(r.certificate))
-    if (!matching.length) return none
+    if (!matching.length) {
+      // RFC 7671 §5.2.2: a record holding the whole CA certificate or key needs no copy in the chain; a digest does.
+      const signer = r.usage === 2 && r.matchingType === 0 ? signerOf(r) : null
+      if (!signer || !path.some((i) => signedBy(chain[i]!, signer))) return none
+      return { ...none, chains: true, namesHost: leafNames, authenticates: leafNames, taInDns: true }
+    }
     if (r.usage === 3) return { ...none, matchedIndex: 0, authenticates: true }
     // The same CA certificate may be sent twice: the copy on the path counts.
     const onPath = matching.find((i) => path.includes(i))
@@ -53,8 +60,26 @@ export function matchTlsa(records: readonly TlsaData[], chain: readonly X509Cert
   })
 }
 
+function signerOf(r: TlsaData): X509Certificate | KeyObject | null {
+  try {
+    return r.selector === 0 ? new X509Certificate(r.certificate) : createPublicKey({ key: r.certificate, format: 'der', type: 'spki' })
+  } catch {
+    return null // not a certificate or key: the record matches nothing
+  }
+}
+
+function signedBy(cert: X509Certificate, signer: X509Certificate | KeyObject): boolean {
+  if (signer instanceof X509Certificate) return issuedBy(cert, signer)
+  try {
+    return cert.verify(signer)
+  } catch {
+    return false
+  }
+}
+
 function describeMatch(m: TlsaMatch, host: string): string {
   if (!m.usable) return 'unusable for SMTP (PKIX usage 0/1 or unknown type)'
+  if (m.taInDns) return `the CA in the record signs the chain sent, and the leaf ${m.namesHost ? 'names' : 'does NOT name'} ${host}`
   if (m.matchedIndex === null) return 'matches nothing presented'
   if (m.chains === null) return `matches #${m.matchedIndex}`
   if (!m.chains) return `matches #${m.matchedIndex}, but the leaf does not chain to it`
