@@ -227,7 +227,8 @@ function check(r: ClassResult, items: readonly Planned[]): string[] {
     }
     const passed = g.criteria.filter((c) => c.status === 'pass' && c.key !== 'service.starts').map((c) => c.key).sort()
     const want = [...it.expect].sort()
-    if (g.verdict !== 'graded' || passed.join() !== want.join()) problems.push(`${it.learner}: ${g.verdict} passed [${passed.join(', ')}], expected [${want.join(', ')}]`)
+    if (g.verdict !== 'graded' || passed.join() !== want.join())
+      problems.push(`${it.learner}: ${g.verdict} passed [${passed.join(', ')}], expected [${want.join(', ')}]${g.reason ? ` — ${g.reason.en}` : ''}`)
   }
   return problems
 }

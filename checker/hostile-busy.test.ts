@@ -1,6 +1,10 @@
 // A busy server on an implicit-TLS port: it refuses the surplus with a clear-text 421 (Exim's daemon does, and its
 // children outlive the client by ~500 ms after an abandoned handshake). The checker must stay under the cap, and
 // recognise a clear-text 421 for what it is: retried after a pause, never a TLS failure of the learner's.
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { certificateFacts } from './probes/tls.ts'
 import { ProbeError } from './probes/probe-error.ts'
@@ -72,4 +76,20 @@ describe('an Exim-like server: cap of 10 per client, connections counted 500 ms 
     for (const id of CERT_CHECKS) expect(report.checks.find((r) => r.id === id)?.status, id).toBe('pass')
     expect(front.refused).toBe(0)
   }, 30_000)
+})
+
+describe('the CLI against a server that keeps connections counted after they close', () => {
+  it('waits for the held slots before smtp.connection-limit instead of exiting with a pending await (exit 13)', async () => {
+    const front = await implicitBehind({ cap: 10, lingerMs: 300 })
+    const ca = join(tmpdir(), `busy-ca-${process.pid}.pem`)
+    await writeFile(ca, pki.root.cert)
+    const bin = new URL('../bin/smtp-tls-lab.mjs', import.meta.url).pathname
+    const args = [bin, 'check', '127.0.0.1', '--port', String(front.port), '--tls', '--servername', 'mail.domaine.tld', '--ca', ca, '--json', '--checks', 'cert.key.strength,tls.version.tls1_2.accepted,smtp.connection-limit']
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, args, { timeout: 60_000 }, (err, out) => resolve({ code: err ? Number((err as { code?: number }).code ?? 99) : 0, stdout: out })),
+    )
+    expect(code).not.toBe(13)
+    const ids = (JSON.parse(stdout) as { checks: { id: string; status: string }[] }).checks.map((c) => `${c.id} ${c.status}`)
+    expect(ids).toEqual(['cert.key.strength pass', 'tls.version.tls1_2.accepted pass', 'smtp.connection-limit pass'])
+  }, 90_000)
 })

@@ -7,7 +7,8 @@ import { createPki, fullchain, type TestPki } from './test-support/pki.ts'
 import { configurePostfix, savePostfixDefaults } from './test-support/postfix-config.ts'
 import { audit, MAIL_HOST_CHECKS, sh } from './test-support/sandbox-audit.ts'
 
-const SESSION = testSession('checker-postfix')
+// CHECKER_POSTFIX_SESSION lets a shared machine's helper run this file under its own session prefix.
+const SESSION = process.env['CHECKER_POSTFIX_SESSION'] ?? testSession('checker-postfix')
 let sb: SandboxHandle
 let pki: TestPki
 const SNI = { names: { 'mail.domaine.tld': 'mail.domaine.tld', 'mail.client2.tld': 'mail.client2.tld' } }

@@ -77,46 +77,81 @@ function stateOf(g: SubmissionGrade): string {
 
 const secs = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(1)
 
+/**
+ * Exercises that cannot reach full marks through `grade` today, for reasons outside the exercise (see the report of
+ * issue 9): these tests are expected to fail, and start failing as "unexpectedly passed" once the cause is fixed.
+ * - pebble: a submitted certificate comes from the harvest sandbox's Pebble, whose root the grading sandbox does not
+ *   trust (Pebble makes a new root at every start, and labTrust trusts only the running one).
+ * - owner: grading installs a new key as root:root and keeps the start state's owner and mode for a replaced one, so
+ *   the submitted 640 root:Debian-exim never reaches the grading sandbox (Exim cannot read the key, or the mode is lost).
+ */
+const BLOCKED: Readonly<Record<string, string>> = {
+  'postfix-obtain-certificate': 'pebble',
+  'exim-deploy-hestia': 'pebble, owner',
+  'exim-sni-multi-domain': 'pebble, owner',
+  'exim-break-fix-empty-tls-certificate': 'pebble, owner',
+  'exim-break-fix-self-signed': 'pebble, owner',
+  'exim-break-fix-private-key': 'pebble, owner',
+  'exim-break-fix-verify-21': 'pebble',
+  'exim-break-fix-new-domain': 'pebble, owner',
+  'exim-production-checklist': 'pebble, owner',
+}
+
+async function gradeBothWays(id: string, exercise: Exercise, as: Format): Promise<void> {
+  const n = String(exercise.order).padStart(2, '0')
+  const h: Harvest = await harvest(exercise, { session: testSession(`hv${n}`), log })
+  const declared = exercise.manifest.submission
+  expect([...h.solution.keys()].sort(), 'the scripted solution leaves every declared file').toEqual([...declared].sort())
+
+  const startComplete = declared.every((p) => h.start.has(p))
+  const [sol, start] = await Promise.all([
+    gradeSubmission(exercise, pack(`${id}-solution`, h.solution, h.solutionModes, as), { learner: 'solution', session: testSession(`hs${n}`), log, lang: 'en' }),
+    startComplete
+      ? gradeSubmission(exercise, pack(`${id}-start`, h.start, h.startModes, as), { learner: 'start', session: testSession(`ht${n}`), log, lang: 'en' })
+      : null,
+  ])
+  timings.push(
+    `${id} (${as}): harvest ${secs(h.durationMs)} [up ${secs(h.timings.up)}, setup ${secs(h.timings.setup)}, solve ${secs(h.timings.solve)}, down ${secs(h.timings.down)}]` +
+      `, grade solution ${secs(sol.timings.total)} [up ${secs(sol.timings.up)}, setup ${secs(sol.timings.setup)}, install ${secs(sol.timings.install)}, checks ${secs(sol.timings.checks)}]` +
+      (start ? `, grade start ${secs(start.timings.total)}` : ', start state lacks declared files'),
+  )
+
+  expect(sol.verdict, explain(sol)).toBe('graded')
+  for (const c of sol.criteria) expect(c.status, `solution, ${c.key}\n${explain(sol)}`).toBe('pass')
+  expect(stateOf(sol), explain(sol)).toBe('complete')
+  expect(sol.score, explain(sol)).toBe(sol.fullScore)
+  expect(sol.criteria.map((c) => c.key)).toEqual([SERVICE_KEY, ...exercise.manifest.checks.map((c) => c.key ?? c.id)])
+
+  const about = exercise.manifest.startFails ?? exercise.manifest.checks.map((c) => c.key ?? c.id)
+  if (!start) {
+    // Nothing to hand in yet (the exercise creates these files): a learner's empty-handed copy is refused at intake.
+    const missing = declared.filter((p) => !h.start.has(p))
+    expect(missing.length).toBeGreaterThan(0)
+    const g = await gradeSubmission(exercise, pack(`${id}-start`, h.start, h.startModes, 'folder'), { learner: 'start', session: testSession(`ht${n}`), log, lang: 'en' })
+    expect(g.verdict, explain(g)).toBe('rejected')
+    expect(g.rejectCode).toBe('missing-file')
+    return
+  }
+  expect(start.verdict, explain(start)).toBe('graded')
+  const failed = start.criteria.filter((c) => c.status === 'fail').map((c) => c.key)
+  expect(failed.sort(), explain(start)).toEqual([...about].sort())
+  for (const c of start.criteria) if (!about.includes(c.key)) expect(c.status, `start, ${c.key}\n${explain(start)}`).toBe('pass')
+}
+
 // The format rotates over the whole list, so that narrowing a run does not change how an exercise is packed.
-describe.each(selected.map((e) => [e.id, e, FORMATS[gradable.indexOf(e) % FORMATS.length]!] as const))('exercise %s', (id, exercise: Exercise, as) => {
-  it.concurrent(`harvested from one sandbox, its solution graded as a ${as} gets full marks, its start state fails exactly startFails`, () => slot(async () => {
-    const n = String(exercise.order).padStart(2, '0')
-    const h: Harvest = await harvest(exercise, { session: testSession(`hv${n}`), log })
-    const declared = exercise.manifest.submission
-    expect([...h.solution.keys()].sort(), 'the scripted solution leaves every declared file').toEqual([...declared].sort())
+const cases = selected.map((e) => [e.id, e, FORMATS[gradable.indexOf(e) % FORMATS.length]!] as const)
+const TIMEOUT = 40 * 60_000
 
-    const startComplete = declared.every((p) => h.start.has(p))
-    const [sol, start] = await Promise.all([
-      gradeSubmission(exercise, pack(`${id}-solution`, h.solution, h.solutionModes, as), { learner: 'solution', session: testSession(`hs${n}`), log, lang: 'en' }),
-      startComplete
-        ? gradeSubmission(exercise, pack(`${id}-start`, h.start, h.startModes, as), { learner: 'start', session: testSession(`ht${n}`), log, lang: 'en' })
-        : null,
-    ])
-    timings.push(
-      `${id} (${as}): harvest ${secs(h.durationMs)} [up ${secs(h.timings.up)}, setup ${secs(h.timings.setup)}, solve ${secs(h.timings.solve)}, down ${secs(h.timings.down)}]` +
-        `, grade solution ${secs(sol.timings.total)} [up ${secs(sol.timings.up)}, setup ${secs(sol.timings.setup)}, install ${secs(sol.timings.install)}, checks ${secs(sol.timings.checks)}]` +
-        (start ? `, grade start ${secs(start.timings.total)}` : ', start state lacks declared files'),
-    )
-
-    expect(sol.verdict, explain(sol)).toBe('graded')
-    for (const c of sol.criteria) expect(c.status, `solution, ${c.key}\n${explain(sol)}`).toBe('pass')
-    expect(stateOf(sol), explain(sol)).toBe('complete')
-    expect(sol.score, explain(sol)).toBe(sol.fullScore)
-    expect(sol.criteria.map((c) => c.key)).toEqual([SERVICE_KEY, ...exercise.manifest.checks.map((c) => c.key ?? c.id)])
-
-    const about = exercise.manifest.startFails ?? exercise.manifest.checks.map((c) => c.key ?? c.id)
-    if (!start) {
-      // Nothing to hand in yet (the exercise creates these files): a learner's empty-handed copy is refused at intake.
-      const missing = declared.filter((p) => !h.start.has(p))
-      expect(missing.length).toBeGreaterThan(0)
-      const g = await gradeSubmission(exercise, pack(`${id}-start`, h.start, h.startModes, 'folder'), { learner: 'start', session: testSession(`ht${n}`), log, lang: 'en' })
-      expect(g.verdict, explain(g)).toBe('rejected')
-      expect(g.rejectCode).toBe('missing-file')
-      return
-    }
-    expect(start.verdict, explain(start)).toBe('graded')
-    const failed = start.criteria.filter((c) => c.status === 'fail').map((c) => c.key)
-    expect(failed.sort(), explain(start)).toEqual([...about].sort())
-    for (const c of start.criteria) if (!about.includes(c.key)) expect(c.status, `start, ${c.key}\n${explain(start)}`).toBe('pass')
-  }), 40 * 60_000)
+// One suite, concurrent tests: vitest runs the tests of a suite together, never two suites.
+describe('every exercise that declares a submission', () => {
+  it.concurrent.each(cases.filter(([id]) => !BLOCKED[id]))(
+    '%s: harvested from one sandbox, its solution graded as a %s gets full marks, its start state fails exactly startFails',
+    (id, exercise, as) => slot(() => gradeBothWays(id, exercise, as)),
+    TIMEOUT,
+  )
+  it.concurrent.fails.each(cases.filter(([id]) => BLOCKED[id]).map(([id, e, as]) => [id, BLOCKED[id]!, e, as] as const))(
+    '%s (blocked: %s): does not reach full marks through grade yet',
+    (id, _why, exercise, as) => slot(() => gradeBothWays(id, exercise, as)),
+    TIMEOUT,
+  )
 })

@@ -5,8 +5,8 @@
 // state whose certificate was issued by one Pebble does not verify against a clone's. Here dns, acme and toolbox
 // stay for the worker's batch (same Pebble root, same subnet, same TSIG key); between learners the graded service
 // is replaced from the snapshot (nothing a submission or its hooks wrote survives), and the services a learner's
-// server can change through the network (DNS by RFC 2136 with the session's key, the partners' delivery log) are
-// restarted to their pristine state.
+// server can change through the network are brought back: the partners' delivery log emptied, the DNS restarted
+// (zones rendered anew) when a zone changed since the setup.
 import type { Exercise } from '../exercises/load.ts'
 import type { DockerSandbox } from '../sandbox/engine.ts'
 
@@ -21,8 +21,11 @@ export function preparedSandbox(session: string): Promise<DockerSandbox> | null 
 
 /** The service a submission is installed into (grading/service.ts). */
 const GRADED = 'mail'
-/** Services a learner's server reaches and can change (DNS updates with the session's TSIG key, mail sent to partners). */
-const RESET_BY_RESTART = ['dns', 'partners']
+/**
+ * What the DNS zones are like now: a dynamic update (RFC 2136, with the session's TSIG key, which a submission
+ * running code as root in the graded service could read) always rewrites a zone file or its journal.
+ */
+const DNS_FINGERPRINT = 'cd /var/lib/bind/zones && stat -c "%n %s %Y" *'
 
 export interface PrepareTimings {
   readonly upMs: number
@@ -35,6 +38,8 @@ export class PreparedWorker {
   private image: string | null = null
   /** The graded service is as the snapshot left it: the next learner can have it without a reset. */
   private pristine = false
+  /** The DNS zones right after the setup (see DNS_FINGERPRINT). */
+  private dnsState = ''
   timings: PrepareTimings | null = null
 
   constructor(
@@ -64,6 +69,7 @@ export class PreparedWorker {
     await applySetup(handle, this.exercise, (l) => this.log(`${this.session}:   ${l}`))
     const t2 = Date.now()
     this.image = await snapshotService(handle, GRADED)
+    this.dnsState = await this.dnsFingerprint()
     this.pristine = true
     this.timings = { upMs: t1 - t0, setupMs: t2 - t1, snapshotMs: Date.now() - t2 }
     return this.timings
@@ -84,15 +90,28 @@ export class PreparedWorker {
   private async reset(): Promise<void> {
     const handle = this.handle!
     const { replaceService, restartServices } = await import('../sandbox/snapshot.ts')
-    const restart = RESET_BY_RESTART.filter((s) => handle.services.some((x) => x.name === s))
+    const present = (s: string) => handle.services.some((x) => x.name === s)
     await Promise.all([
       replaceService(handle, GRADED, this.image!, { owner: this.owner, ...(this.topologyFile ? { topologyFile: this.topologyFile } : {}) }),
       (async () => {
-        // The partners' server appends to its delivery log across restarts: empty it so a check sees only this learner's mail.
-        if (restart.includes('partners')) await handle.exec('partners', ['sh', '-c', ': > /var/log/partners/deliveries.jsonl'])
-        await restartServices(handle, restart)
+        // The partners' server keeps what it received in its delivery log: empty it so a check sees only this learner's mail.
+        if (present('partners')) await handle.exec('partners', ['sh', '-c', ': > /var/log/partners/deliveries.jsonl'])
+      })(),
+      (async () => {
+        // DNS changed since the setup (the previous learner's code updated a zone): restarting renders the zones anew.
+        if (!present('dns') || (await this.dnsFingerprint()) === this.dnsState) return
+        this.log(`${this.session}: DNS zones changed during the previous grading: restarting dns`)
+        await restartServices(handle, ['dns'])
+        this.dnsState = await this.dnsFingerprint()
       })(),
     ])
+  }
+
+  private async dnsFingerprint(): Promise<string> {
+    const handle = this.handle!
+    if (!handle.services.some((x) => x.name === 'dns')) return ''
+    const r = await handle.exec('dns', ['sh', '-c', DNS_FINGERPRINT])
+    return r.exitCode === 0 ? r.stdout : `unreadable: ${r.stderr}`
   }
 
   /** Removes the worker's sandbox and snapshot. */

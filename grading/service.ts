@@ -104,7 +104,8 @@ export async function installFiles(handle: SandboxHandle, files: readonly Mapped
 
 /** Postfix reads indexed maps (hash:, lmdb:…) from their compiled form: compile the submitted ones, as `postmap` would. */
 async function compileMaps(handle: SandboxHandle, files: readonly MappedFile[]): Promise<string[]> {
-  if (handle.lab !== 'postfix' || files.length === 0) return []
+  // main.cf and master.cf are never maps: most submissions need no postconf call at all.
+  if (handle.lab !== 'postfix' || files.every((f) => /^\/etc\/postfix\/(main|master)\.cf$/.test(f.target))) return []
   // Which maps the configuration names comes from the trusted postconf; compiling stays the server's own postmap,
   // since the compiled map is what the live server reads and the probes judge its behaviour, not postmap's word.
   const [main, master] = await Promise.all([handle.tool(SERVICE, 'postconf', ['-n']), handle.tool(SERVICE, 'postconf', ['-P'])])

@@ -29,7 +29,7 @@ import { reapSnapshots } from './snapshot.ts'
 import { removeToolContainers } from './toolset.ts'
 export { gradingOwner } from './owner.ts'
 import { FileFacts } from './file-facts.ts'
-import { toolsetFor } from './toolset.ts'
+import { runTool } from './toolset.ts'
 import { DEFAULT_HEALTHCHECK, type PortSpec, type ServiceSpec, type Topology, loadTopology, substituteEnv } from './topology.ts'
 
 export const LABS: readonly LabName[] = ['postfix', 'exim']
@@ -194,7 +194,7 @@ export class DockerSandbox implements SandboxHandle {
 
   /** A trusted tool on the service's configuration, in the session's grader tools container (sandbox/toolset.ts). */
   async tool(service: ServiceName, tool: TrustedTool, args: readonly string[], opts?: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult> {
-    return toolsetFor(this.docker, this.session, service, this.service(service).container).run(tool, args, opts)
+    return runTool(this.docker, this.session, this.service(service).container, service, tool, args, opts)
   }
 
   /**

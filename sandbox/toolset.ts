@@ -1,13 +1,16 @@
 // Trusted tools: postconf, postmap, exim -bP and openssl run in a sibling "grader tools" container started from the
 // graded service's pristine image (read-only, no network), on a copy of the configuration taken through the engine.
+import { createHash } from 'node:crypto'
 import type Docker from 'dockerode'
 import type { ExecResult, TrustedTool } from '../checker/sandbox-handle.ts'
 import { execRaw, isNotFound } from './docker.ts'
 import { FileFacts } from './file-facts.ts'
 
-/** Marks a tools container with the session it serves (not the session label: it is no service of the lab). */
+/**
+ * Marks a tools container with the session it serves. Not the session label: that would make it a service of
+ * the lab (status, reuse counts); `sandbox down` removes it by this label (removeToolContainers).
+ */
 export const LABEL_TOOLS_FOR = 'smtp-tls-lab.tools-for'
-const LABEL_TOOLS_SOURCE = 'smtp-tls-lab.tools-source'
 
 /** A tools container nobody used for this long removes itself (AutoRemove): a crashed grader leaves nothing for long. */
 const IDLE_SECONDS = 600
@@ -21,11 +24,13 @@ interface ToolSpec {
   /** Directories copied from the graded service to the same place in the tools container before the call. */
   readonly stage: readonly string[]
   readonly fixedArgs: readonly string[]
+  /** Writes into the staged directories (postmap's .db files). */
+  readonly writes?: boolean
 }
 
 const TOOLS: Record<TrustedTool, ToolSpec> = {
   postconf: { bin: '/usr/sbin/postconf', stage: ['/etc/postfix'], fixedArgs: [] },
-  postmap: { bin: '/usr/sbin/postmap', stage: ['/etc/postfix'], fixedArgs: [] },
+  postmap: { bin: '/usr/sbin/postmap', stage: ['/etc/postfix'], fixedArgs: [], writes: true },
   // -pd: a perl_startup in the learner's configuration must not run code here (Perl starts only when expanded; -bP does not expand).
   exim: { bin: '/usr/sbin/exim4', stage: ['/etc/exim4', '/var/lib/exim4'], fixedArgs: ['-pd'] },
   openssl: { bin: '/usr/bin/openssl', stage: [], fixedArgs: [] },
@@ -39,20 +44,26 @@ const IDLE_SCRIPT =
   `[ $(( $(date +%s) - last )) -lt ${IDLE_SECONDS} ] || exit 0; done`
 
 /**
- * One call: wait for the container's lock (another grader process may share it), replace each staged directory by
- * the tar that follows on stdin (byte counts in $1…), then exec the tool with an empty environment.
+ * One call: take the container's lock (other graders share it), make each staged directory hold the tar that
+ * follows on stdin ($1 directories, each as dir, byte count, digest; a directory already holding that digest is
+ * kept, its bytes skipped), then exec the tool with an empty environment. A tool that writes where it reads
+ * (postmap) forgets the digests, so the next call copies afresh.
  */
 const CALL_SCRIPT = [
   'set -e',
   'touch /tmp/.used',
   'exec 9>/tmp/.lock',
   'flock 9',
-  'n=$1; shift',
+  'n=$1; writes=$2; shift 2',
   'while [ "$n" -gt 0 ]; do',
-  '  dir=$1; size=$2; shift 2; n=$((n - 1))',
-  '  find "$dir" -mindepth 1 -delete || exit 199',
+  '  dir=$1; size=$2; sum=$3; shift 3; n=$((n - 1))',
+  '  mark="/tmp/.staged$(printf %s "$dir" | tr / _)"',
+  '  if [ "$(cat "$mark" 2>/dev/null)" = "$sum" ]; then head -c "$size" >/dev/null; continue; fi',
+  '  rm -f "$mark"; find "$dir" -mindepth 1 -delete || exit 199',
   '  if [ "$size" -gt 0 ]; then head -c "$size" | tar -x -C "$dir" --same-owner --numeric-owner -p -f - || exit 199; fi',
+  '  echo "$sum" > "$mark"',
   'done',
+  '[ "$writes" = 0 ] || rm -f /tmp/.staged*',
   `exec /usr/bin/env -i PATH=${PATH} LC_ALL=C.UTF-8 "$@"`,
 ].join('\n')
 
@@ -63,7 +74,17 @@ export interface ToolsetTimings {
   stageBytes: number
 }
 
-/** The tools of one graded container, reused for every call of a session until idle. */
+/** What a graded container's tools depend on: its pristine image and its host name. */
+interface Source {
+  readonly container: string
+  /** How messages name it, e.g. "mail". */
+  readonly label: string
+  readonly image: string
+  readonly hostname: string
+  readonly domainname: string
+}
+
+/** The tools container of one graded container, reused by every call of its session until idle. */
 export class Toolset {
   private queue: Promise<unknown> = Promise.resolve()
   private ready: Promise<string> | null = null
@@ -72,28 +93,31 @@ export class Toolset {
   constructor(
     private readonly docker: Docker,
     private readonly session: string,
-    private readonly service: string,
-    /** The graded container (its image is the tools' image, its files are the configuration). */
-    private readonly source: string,
+    private readonly src: Source,
   ) {}
 
   get name(): string {
-    return `${this.source}-tools`
+    return `${this.src.container}-tools`
+  }
+
+  get image(): string {
+    return this.src.image
   }
 
   /** Serialised: calls of one process never interleave their staging. */
   run(tool: TrustedTool, args: readonly string[], opts: { timeoutMs?: number; stdin?: string | Buffer } = {}): Promise<ExecResult> {
-    const next = this.queue.then(() => this.runNow(tool, args, opts))
+    const next = this.queue.then(() => this.runNow(this.src, tool, args, opts))
     this.queue = next.catch(() => undefined)
     return next
   }
 
-  private async runNow(tool: TrustedTool, args: readonly string[], opts: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult> {
+  private async runNow(source: Source, tool: TrustedTool, args: readonly string[], opts: { timeoutMs?: number; stdin?: string | Buffer }): Promise<ExecResult> {
     const spec = TOOLS[tool]
-    const facts = new FileFacts(this.docker, this.source, this.service)
+    const facts = new FileFacts(this.docker, source.container, source.label)
     const tars = await Promise.all(spec.stage.map(async (dir) => ({ dir, tar: (await facts.readTar(`${dir}/.`, MAX_CONFIG_BYTES)) ?? Buffer.alloc(0) })))
-    const staged = tars.flatMap((t) => [t.dir, String(t.tar.length)])
-    const cmd = ['/bin/sh', '-c', CALL_SCRIPT, 'sh', String(tars.length), ...staged, spec.bin, ...spec.fixedArgs, ...args]
+    const staged = tars.flatMap((t) => [t.dir, String(t.tar.length), createHash('sha256').update(t.tar).digest('hex')])
+    const head = [String(tars.length), spec.writes ? '1' : '0', ...staged]
+    const cmd = ['/bin/sh', '-c', CALL_SCRIPT, 'sh', ...head, spec.bin, ...spec.fixedArgs, ...args]
     // A tool reading its own stdin gets the configuration staged by a first call, then runs alone.
     const twoSteps = opts.stdin !== undefined && tars.length > 0
     const first = Buffer.concat(tars.map((t) => t.tar))
@@ -104,7 +128,7 @@ export class Toolset {
       try {
         let r
         if (twoSteps) {
-          r = await execRaw(this.docker, container, ['/bin/sh', '-c', CALL_SCRIPT, 'sh', String(tars.length), ...staged, '/bin/true'], { stdin: first, timeoutMs: 30_000 })
+          r = await execRaw(this.docker, container, ['/bin/sh', '-c', CALL_SCRIPT, 'sh', ...head, '/bin/true'], { stdin: first, timeoutMs: 30_000 })
           if (r.exitCode === 0)
             r = await execRaw(this.docker, container, ['/usr/bin/env', '-i', `PATH=${PATH}`, 'LC_ALL=C.UTF-8', spec.bin, ...spec.fixedArgs, ...args], {
               stdin: opts.stdin,
@@ -113,7 +137,7 @@ export class Toolset {
         } else {
           r = await execRaw(this.docker, container, cmd, { stdin: tars.length ? first : opts.stdin, timeoutMs: opts.timeoutMs ?? 30_000 })
         }
-        if (r.exitCode === 199) throw new Error(`${this.name}: could not copy the configuration of ${this.service}: ${r.stderr.toString().trim()}`)
+        if (r.exitCode === 199) throw new Error(`${this.name}: could not copy the configuration of ${source.label}: ${r.stderr.toString().trim()}`)
         return { exitCode: r.exitCode, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }
       } catch (err) {
         // The container ended (idle, removed by `sandbox down`) between two calls: start another once.
@@ -135,12 +159,17 @@ export class Toolset {
     return this.ready
   }
 
-  /** Reuses the running tools container of this session (another process may have started it) or starts one. */
+  /** Reuses the running tools container (another process may have started it) or starts one. */
   private async ensure(): Promise<string> {
     const t0 = Date.now()
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         const info = await this.docker.getContainer(this.name).inspect()
+        // Left by an earlier session of the same name on another image: not ours to trust.
+        if (info.Image !== this.src.image) {
+          await this.docker.getContainer(this.name).remove({ force: true }).catch(() => undefined)
+          continue
+        }
         if (info.State.Running) return this.name
         // Exited (idle) and being auto-removed: wait for the name to free up.
         await new Promise((r) => setTimeout(r, 200))
@@ -148,9 +177,8 @@ export class Toolset {
       } catch (err) {
         if (!isNotFound(err)) throw err
       }
-      const src = await this.docker.getContainer(this.source).inspect()
       try {
-        const c = await this.docker.createContainer(this.config(src))
+        const c = await this.docker.createContainer(this.config())
         await c.start()
         this.timings.startMs += Date.now() - t0
         return this.name
@@ -163,20 +191,20 @@ export class Toolset {
     throw new Error(`${this.name}: could not start the grader tools container`)
   }
 
-  private config(src: Docker.ContainerInspectInfo): Docker.ContainerCreateOptions {
+  private config(): Docker.ContainerCreateOptions {
     return {
       name: this.name,
       // The image the graded container was created from, by id: a rebuilt tag cannot change what we trust.
-      Image: src.Image,
+      Image: this.src.image,
       // Postfix and Exim derive defaults (myhostname, primary_hostname) from the host name.
-      Hostname: src.Config.Hostname,
-      Domainname: src.Config.Domainname,
+      Hostname: this.src.hostname,
+      Domainname: this.src.domainname,
       Entrypoint: ['/bin/sh', '-c', IDLE_SCRIPT],
       Cmd: [],
       Env: [`PATH=${PATH}`, 'LC_ALL=C.UTF-8'],
       User: '0:0',
       NetworkDisabled: true,
-      Labels: { [LABEL_TOOLS_FOR]: this.session, [LABEL_TOOLS_SOURCE]: this.service },
+      Labels: { [LABEL_TOOLS_FOR]: this.session },
       HostConfig: {
         NetworkMode: 'none',
         ReadonlyRootfs: true,
@@ -199,14 +227,24 @@ export class Toolset {
 
 const toolsets = new Map<string, Toolset>()
 
-/** The toolset of a graded container, shared by every handle of this process. */
-export function toolsetFor(docker: Docker, session: string, service: string, container: string): Toolset {
+/** Runs a trusted tool for a graded container of a session: its toolset, started on first use. */
+export async function runTool(
+  docker: Docker,
+  session: string,
+  container: string,
+  label: string,
+  tool: TrustedTool,
+  args: readonly string[],
+  opts?: { timeoutMs?: number; stdin?: string | Buffer },
+): Promise<ExecResult> {
+  // Inspected at each call (a few ms): a session re-created under the same name may run a rebuilt image.
+  const info = await docker.getContainer(container).inspect()
   let t = toolsets.get(container)
-  if (!t) {
-    t = new Toolset(docker, session, service, container)
+  if (!t || t.image !== info.Image) {
+    t = new Toolset(docker, session, { container, label, image: info.Image, hostname: info.Config.Hostname, domainname: info.Config.Domainname })
     toolsets.set(container, t)
   }
-  return t
+  return t.run(tool, args, opts)
 }
 
 /** Removes a session's tools containers; `sandbox down` calls it with the session's own containers. */
@@ -223,6 +261,7 @@ export async function removeToolContainers(docker: Docker, session: string): Pro
         }),
     ),
   )
-  for (const name of [...toolsets.keys()]) if (list.some((c) => c.Names.includes(`/${name}-tools`))) toolsets.delete(name)
+  // A session re-created under the same name may run another image: forget what this process knew of it.
+  for (const [container, t] of toolsets) if (list.some((c) => c.Names.includes(`/${t.name}`))) toolsets.delete(container)
   return list.length
 }

@@ -150,7 +150,7 @@ export async function openTcp(ep: Endpoint, transcript?: string[]): Promise<net.
     // A connection that never got through costs the server nothing; one we cut may still hold a server process.
     const hold = !connected ? 0 : serverClosed ? REAP_MARGIN_MS : UNSEEN_CLOSE_MS
     if (hold === 0 || !ep.gate) releaseOnce()
-    else setTimeout(releaseOnce, hold).unref()
+    else setTimeout(releaseOnce, hold) // kept ref’d: the runner may be waiting on the gate with nothing else pending
   })
   sock.on('error', () => {}) // each step reports errors itself; this keeps a late one from crashing the process
   try {

@@ -6,6 +6,7 @@ import { suitesFor } from '../../probes/cipher-suites.ts'
 import { acceptedFromClassParallel, WEAK_SUITES } from '../../probes/tls.ts'
 import { VERSION_LABELS } from '../../probes/tls-hello.ts'
 import { dheGroup, MIN_DH_BITS, type DheOutcome } from '../../probes/dhe.ts'
+import { ProbeError } from '../../probes/probe-error.ts'
 import { guard, L, ownEndpoint, sharedEndpoint, versionOutcome } from '../support.ts'
 import { noTlsAccepted } from './version-verdict.ts'
 
@@ -43,7 +44,10 @@ export default defineCheck({
         found.push(...r.accepted.map((suite) => ({ version: r.version, suite })))
       }
       // The group is the server's, not the suite's: a strong DHE suite over a 1024-bit group is Logjam-weak.
-      const dhe: DheOutcome | null = versions.some((v) => v !== 'ssl3') ? await dheGroup(ownEndpoint(ctx)) : null
+      // Weak suites already decide the verdict: a probe failure here must not turn it into "could not tell".
+      const dhe: DheOutcome | null = versions.some((v) => v !== 'ssl3')
+        ? await dheGroup(ownEndpoint(ctx)).catch((e: unknown) => (found.length && e instanceof ProbeError ? null : Promise.reject(e)))
+        : null
       if (dhe) lines.push(...dhe.transcript.slice(-2))
       const weakDh = dhe?.kind === 'too-small' ? 'DH < 512' : dhe?.kind === 'dhe' && dhe.bits < MIN_DH_BITS ? `DH ${dhe.bits}` : null
       const facts = {

@@ -94,7 +94,10 @@ export default defineCheck({
         },
         { lines: [`# ${MAINLOG} on ${service}: ${mainStat ? 'not a regular file' : 'missing'}`], facts: { mainlog: false } },
       )
-    const main = await tailOf(sb, service, MAINLOG, mainStat.size)
+    // Exim logs a failed handshake once the connection is torn down, a moment after the client saw the alert.
+    await new Promise((r) => setTimeout(r, 1500))
+    const mainNow = (await sb.stat(service, MAINLOG)) ?? mainStat
+    const main = await tailOf(sb, service, MAINLOG, mainNow.size)
     const panicStat = await sb.stat(service, PANICLOG)
     // No paniclog is Exim's normal state: it creates the file on its first panic.
     const panic = panicStat?.isFile ? await tailOf(sb, service, PANICLOG, panicStat.size) : ''
