@@ -156,6 +156,8 @@ describe('freshBundle', () => {
     const past = new Date(Date.now() - 60_000)
     utimesSync(src, past, past)
     writeFileSync(path.join(dir, 'dist', 'cli', 'manifest.json'), JSON.stringify({ builtAt: Date.now() - 30_000, dir: 'b1-2', inputs: ['a.ts'] }))
+    mkdirSync(path.join(dir, 'dist', 'cli', 'b1-2'))
+    writeFileSync(path.join(dir, 'dist', 'cli', 'b1-2', 'main.js'), '')
     return { root: pathToFileURL(`${dir}/`), src }
   }
 
@@ -164,7 +166,7 @@ describe('freshBundle', () => {
     expect(freshBundle(root)).toBe(new URL('dist/cli/b1-2/main.js', root).href)
   })
 
-  it('runs the sources once a source was saved after the build, or is gone, or there is no manifest', () => {
+  it('runs the sources once a source was saved after the build, or is gone, or the build is', () => {
     const edited = tree()
     utimesSync(edited.src, new Date(), new Date())
     expect(freshBundle(edited.root)).toBeUndefined()
@@ -174,6 +176,9 @@ describe('freshBundle', () => {
     const none = tree()
     rmSync(new URL('dist/cli/manifest.json', none.root))
     expect(freshBundle(none.root)).toBeUndefined()
+    const removed = tree()
+    rmSync(new URL('dist/cli/b1-2', removed.root), { recursive: true })
+    expect(freshBundle(removed.root)).toBeUndefined()
   })
 })
 

@@ -22,5 +22,6 @@ export function freshBundle(root, dist = DIST) {
     const st = statSync(new URL(rel, root), { throwIfNoEntry: false })
     if (!st || st.mtimeMs > builtAt) return undefined
   }
-  return new URL(`${dist}${dir}/main.js`, root).href
+  const main = new URL(`${dist}${dir}/main.js`, root)
+  return statSync(main, { throwIfNoEntry: false }) ? main.href : undefined
 }

@@ -53,7 +53,7 @@ describe('runner', () => {
     expect(peak).toBe(2)
     // Slots are held until the server has closed its side (or a bounded while after we cut a connection).
     const t0 = Date.now()
-    await inner.idle!()
+    await inner.idle!(target.host)
     expect(held).toBe(0)
     expect(Date.now() - t0).toBeLessThan(UNSEEN_CLOSE_MS + 200)
   })

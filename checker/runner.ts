@@ -43,6 +43,15 @@ export interface CheckRun extends AsyncIterable<CheckResult> {
 }
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 20_000
+/** Longest wait for a server's connections to drain before a check that loads it (see probes/smtp.ts openTcp). */
+const IDLE_WAIT_MS = 3000
+
+/** Resolves when `p` does or after `ms`, leaving no timer behind to hold the process. */
+async function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}
 
 export function createProbeCache(): ProbeCache {
   const entries = new Map<string, Promise<unknown>>()
@@ -65,32 +74,29 @@ export function createProbeCache(): ProbeCache {
  * clients; the course's hardened Exim and Postfix: 10 per client) with room for the server's other clients.
  */
 export function createConnectionGate(limit = 4): ConnectionGate {
-  const hosts = new Map<string, { active: number; waiting: (() => void)[] }>()
-  let held = 0
-  let idleWaiters: (() => void)[] = []
+  const hosts = new Map<string, { active: number; waiting: (() => void)[]; idle: (() => void)[] }>()
+  const entry = (host: string): { active: number; waiting: (() => void)[]; idle: (() => void)[] } => {
+    const h = hosts.get(host) ?? { active: 0, waiting: [], idle: [] }
+    hosts.set(host, h)
+    return h
+  }
   return {
-    idle(): Promise<void> {
-      return held === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))
+    idle(host: string): Promise<void> {
+      const h = entry(host)
+      return h.active === 0 ? Promise.resolve() : new Promise((resolve) => h.idle.push(resolve))
     },
     acquire(host: string, signal?: AbortSignal): Promise<() => void> {
-      const h = hosts.get(host) ?? { active: 0, waiting: [] }
-      hosts.set(host, h)
+      const h = entry(host)
       const grant = (): (() => void) => {
         h.active++
-        held++
         let done = false
         return () => {
           if (done) return
           done = true
           h.active--
-          held--
           const next = h.waiting.shift()
           if (next) next()
-          if (held === 0) {
-            const w = idleWaiters
-            idleWaiters = []
-            w.forEach((f) => f())
-          }
+          else if (h.active === 0) h.idle.splice(0).forEach((f) => f())
         }
       }
       if (h.active < limit) return Promise.resolve(grant())
@@ -249,7 +255,8 @@ export function runChecks(opts: RunOptions): CheckRun {
     // Checks that load the server run last and alone, so they cannot turn others' probes into 421s.
     for (const i of exclusive) {
       // Connections other checks left behind still count on the server: a check that loads it starts from zero.
-      await gate.idle?.()
+      // Bounded: a gate shared with other runs may never be idle for long.
+      if (gate.idle) await atMost(gate.idle(targetFor(requests[i]!, registry[requests[i]!.id] as CheckDefinition).host), IDLE_WAIT_MS)
       await runIndex(i)
     }
     finished = true

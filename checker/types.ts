@@ -47,8 +47,8 @@ export interface StepTimeouts {
  */
 export interface ConnectionGate {
   acquire(host: string, signal?: AbortSignal): Promise<() => void>
-  /** Resolves once no slot is held (for any host): e.g. before a check that measures the server's own cap. */
-  idle?(): Promise<void>
+  /** Resolves once no slot to `host` is held: e.g. before a check that measures the server's own cap. */
+  idle?(host: string): Promise<void>
 }
 
 export interface Evidence {

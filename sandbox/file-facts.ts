@@ -20,6 +20,7 @@ export interface PathStat {
   readonly size: number
   /** Go FileMode: type bits high, permission bits low. */
   readonly mode: number
+  readonly mtime: string
   readonly linkTarget: string
 }
 
@@ -52,6 +53,15 @@ export function parseIdNames(text: string): Map<number, string> {
     if (f.length > 2 && f[0] && /^\d+$/.test(f[2] ?? '') && !out.has(id)) out.set(id, f[0])
   }
   return out
+}
+
+/** The engine refuses a path whose links loop ("evalSymlinksInScope: too many links"): to the kernel, ELOOP. */
+export class LinkLoopError extends Error {}
+
+function engineError(err: unknown, label: string, path: string): unknown {
+  const e = err as { statusCode?: number; message?: string }
+  if (e?.statusCode === 500 && /too many links/i.test(e.message ?? '')) return new LinkLoopError(`${label}:${path}: too many levels of symbolic links`)
+  return err
 }
 
 interface NameCache {
@@ -92,13 +102,15 @@ export class FileFacts {
       res = (await this.c.infoArchive({ path })) as typeof res
     } catch (err) {
       if (isNotFound(err)) return this.notFound(path)
-      throw err
+      // A HEAD error has no body to say why: the same path through GET does (a link loop, typically).
+      if ((err as { statusCode?: number }).statusCode === 500) await this.entry(path)
+      throw engineError(err, this.label, path)
     }
     res.resume()
     const raw = res.headers?.['x-docker-container-path-stat']
     if (typeof raw !== 'string') throw new Error(`${this.label}:${path}: the engine sent no path stat header`)
     const s = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as Partial<PathStat>
-    return { name: String(s.name ?? ''), size: Number(s.size ?? 0), mode: Number(s.mode ?? 0), linkTarget: String(s.linkTarget ?? '') }
+    return { name: String(s.name ?? ''), size: Number(s.size ?? 0), mode: Number(s.mode ?? 0), mtime: String(s.mtime ?? ''), linkTarget: String(s.linkTarget ?? '') }
   }
 
   /**
@@ -111,7 +123,7 @@ export class FileFacts {
       stream = (await this.c.getArchive({ path })) as typeof stream
     } catch (err) {
       if (isNotFound(err)) return this.notFound(path)
-      throw err
+      throw engineError(err, this.label, path)
     }
     return new Promise((resolve, reject) => {
       const parser = new Parser()
@@ -203,7 +215,13 @@ export class FileFacts {
    * the path sees); a dangling link reads as a link of size 0 with mode 0. null when the path does not exist.
    */
   async stat(path: string): Promise<FileStat | null> {
-    const r = await this.resolve(path)
+    let r
+    try {
+      r = await this.resolve(path)
+    } catch (err) {
+      if (err instanceof LinkLoopError) return { mode: 0, uid: 0, gid: 0, user: '', group: '', size: 0, isFile: false, isSymlink: true }
+      throw err
+    }
     if (!r) return null
     if (r.self.type !== 'SymbolicLink') return this.toStat(r.self, false, undefined)
     if (!r.target) return { mode: 0, uid: 0, gid: 0, user: '', group: '', size: 0, isFile: false, isSymlink: true }

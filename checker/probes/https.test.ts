@@ -45,7 +45,7 @@ describe('HTTPS probe through the lab DNS', () => {
       httpsGet(`https://web.lab.test:${port}/big`, { dnsServer: dns.spec, ca: pki.root.cert, gate }),
     ])
     expect([a.ok, b.ok]).toEqual([true, true])
-    await gate.idle!()
+    await gate.idle!('web.lab.test')
   })
 
   it('fetches a page from a lab name resolved by the lab DNS, trusting the given CA', async () => {

@@ -112,7 +112,11 @@ async function offerHelloOnce(ep: Endpoint, req: HelloRequest): Promise<HelloOut
       // An implicit-TLS port refusing a busy client in clear text ("421 too many connections").
       const text = (flight.raw?.toString('latin1') ?? '').split('\n')[0]!.replace(/\r$/, '')
       if (text) transcript.push(`S: ${printable(text, 200)}`)
-      if (ep.mode === 'tls' && /^4\d\d[ -]/.test(text)) throw new ProbeError('temporary', `greeting (in clear on an implicit-TLS port): ${printable(text, 120)}`, transcript)
+      if (/^4\d\d[ -]/.test(text)) {
+        // On an implicit-TLS port this is the server's greeting refusing a busy client: retried by retryBusy.
+        const where = ep.mode === 'tls' ? 'greeting (in clear on an implicit-TLS port)' : 'after STARTTLS, in clear'
+        throw new ProbeError('temporary', `${where}: ${printable(text, 120)}`, transcript)
+      }
       transcript.push(`# ${flight.detail}`)
       return { accepted: false, why: flight.detail, transcript }
     }

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DockerSandbox, downSandbox, upLab } from '../../../sandbox/engine.ts'
 import { testSession } from '../../../sandbox/test-session.ts'
 import { markLogs, reloadService } from '../../../grading/service.ts'
+import { connectDocker } from '../../../sandbox/docker.ts'
+import { LABEL_TOOLS_FOR } from '../../../sandbox/toolset.ts'
 import type { CheckDefinition, Verdict } from '../../types.ts'
 import { runCheck } from '../dns/test-context.ts'
 import effective from '../config/effective.ts'
@@ -111,3 +113,28 @@ describe('a hook that forges stat, cat, postconf and postfix', () => {
     expect(outcome.started, outcome.lines.join('\n')).toBe(false)
   })
 })
+
+describe('the grader tools container', () => {
+  it('runs the mail image read-only, without network or capabilities beyond reading files, labelled with the session', async () => {
+    const docker = await connectDocker()
+    const tools = await docker.getContainer(`${sb.containerName('mail')}-tools`).inspect()
+    const mail = await docker.getContainer(sb.containerName('mail')).inspect()
+    expect(tools.Image).toBe(mail.Image)
+    expect(tools.Config.Labels[LABEL_TOOLS_FOR]).toBe(SESSION)
+    expect(tools.HostConfig).toMatchObject({ ReadonlyRootfs: true, NetworkMode: 'none', CapDrop: ['ALL'], Privileged: false })
+    const write = await sb.tool('mail', 'openssl', ['version'])
+    expect(write.exitCode).toBe(0)
+    const r = await docker.getContainer(tools.Id).exec({ Cmd: ['sh', '-c', 'touch /usr/sbin/postconf /etc/ld.so.preload'], AttachStdout: true, AttachStderr: true })
+    const stream = await r.start({})
+    await new Promise((res) => stream.on('end', res).resume())
+    expect((await r.inspect()).ExitCode).not.toBe(0)
+  })
+
+  it('goes with the session', async () => {
+    const docker = await connectDocker()
+    await downSandbox(SESSION)
+    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_TOOLS_FOR}=${SESSION}`] } })
+    expect(left).toEqual([])
+  })
+})
+
