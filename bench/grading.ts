@@ -280,9 +280,9 @@ async function main(): Promise<void> {
     const measured = [{ n: 1, rate: ref.rate }, ...sweepRates, { n: parallel, rate: cls.rate }]
     const best = sweepRates.length ? [...sweepRates].sort((a, b) => b.rate - a.rate)[0]! : null
     out.push(
-      `parallelism: default N = cores = ${defaultParallel()} (run used ${parallel}). A grading alternates waiting (Pebble, DNS, daemons starting) ` +
-        `and CPU work (certbot, openssl, one TLS handshake per cipher suite); on a shared 2-core machine the waits overlap up to N = cores, past it ` +
-        `each grading slows down more than the extra sandbox adds.` +
+      `parallelism: default N = cores = ${defaultParallel()} (run used ${parallel}). A grading alternates waiting (daemons starting, exec round ` +
+        `trips, the checks' handshakes) and CPU work (each worker's one setup: certbot against Pebble; Postfix starting; openssl); on a shared ` +
+        `2-core machine the waits overlap up to N = cores, past it each grading slows down about as much as the extra sandbox adds.` +
         (best ? ` Best measured here: N=${best.n} (${measured.map((m) => `N=${m.n} ${m.rate.toFixed(2)}/min`).join(', ')}).` : ' Run with --sweep 2,3,4 to measure.'),
     )
     out.push(`grades as expected: ${items.length + refItems.length - problems.length}/${items.length + refItems.length}${problems.length ? `\n  ${problems.join('\n  ')}` : ''}`)

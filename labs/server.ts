@@ -1,7 +1,7 @@
 // The lab runtime's HTTP + WebSocket server: decks, the learner's sandbox, terminals, check runs and progress.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import type { LabName } from '../checker/sandbox-handle.ts'
 import type { Lang } from '../checker/types.ts'
 import {
@@ -302,6 +302,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
 
   // ---- WebSockets ----
 
+  // ws loads when a server starts, not with every command.
+  const { WebSocketServer } = await import('ws')
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false })
   const alive = new WeakSet<WebSocket>()
 

@@ -1,6 +1,6 @@
 // Thin layer over dockerode: one shared client, errors a user can act on when Docker is unavailable,
 // and exec with demultiplexed output, stdin and a time bound.
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
 import { Writable } from 'node:stream'
 import { UserError } from '../bin/errors.ts'
 
@@ -41,15 +41,17 @@ function dockerErrorHelp(err: unknown): string {
 /** The shared client, after one successful ping; a UserError explains how to get Docker running otherwise. */
 export function connectDocker(): Promise<Docker> {
   if (reachable) return reachable
-  client ??= new Docker()
-  const c = client
-  reachable = c.ping().then(
-    () => c,
-    (err: unknown) => {
+  // dockerode (with its ssh and grpc dependencies, ~0.1 s to load) comes with the first client, not with every command.
+  reachable = import('dockerode').then(async ({ default: Dockerode }) => {
+    const c = (client ??= new Dockerode())
+    try {
+      await c.ping()
+    } catch (err) {
       reachable = null
       throw new UserError(dockerErrorHelp(err), 3)
-    },
-  )
+    }
+    return c
+  })
   return reachable
 }
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
+import { createRequire } from 'node:module'
 import { UserError } from '../bin/errors.ts'
 
 export const SANDBOX_DIR = dirname(fileURLToPath(import.meta.url))
@@ -194,7 +194,8 @@ function startOrder(file: string, services: ServiceSpec[]): ServiceSpec[] {
 export function parseTopology(text: string, file: string): Topology {
   let doc: unknown
   try {
-    doc = parse(text)
+    // yaml loads when a topology is read, not with every command (sync: loadTopology is).
+    doc = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text)
   } catch (err) {
     throw new UserError(`${file}: not valid YAML: ${(err as Error).message}`)
   }

@@ -380,11 +380,11 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     await download.saveAs(saved)
     const lines = readFileSync(saved, 'utf8').split('\r\n').filter((l) => l !== '')
     // Every cell is quoted (and guarded against formulas): compare the unquoted values.
-    const cells = (l: string) => l.split(',').map((c) => c.replace(/^"|"$/g, ''))
-    const header = cells(lines[0]!)
+    const csvCells = (l: string) => l.split(',').map((c) => c.replace(/^"|"$/g, ''))
+    const header = csvCells(lines[0]!)
     expect(header.slice(0, 7)).toEqual(['learner', 'exercise', 'batch', 'verdict', 'score', 'max_score', 'reason'])
     expect(header).toEqual(expect.arrayContaining(checks.map((c) => c.key)))
-    expect(lines.slice(1).map((l) => cells(l).slice(0, 4).join(',')).sort()).toEqual([
+    expect(lines.slice(1).map((l) => csvCells(l).slice(0, 4).join(',')).sort()).toEqual([
       `alice,${POSTFIX_EXERCISE},${batch},graded`,
       `bob,${POSTFIX_EXERCISE},${batch},rejected`,
     ])

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import policyCheck, { mxPatternMatches, parsePolicy, policyProblems } from './mta-sts-policy.ts'
 import { startTestDnsServer, type TestDnsServer } from './test-dns-server.ts'
-import { runCheck } from './test-context.ts'
+import { runCheck, testContext } from './test-context.ts'
+import { createConnectionGate } from '../../runner.ts'
+import type { ConnectionGate } from '../../types.ts'
 import { makeTestPki, type TestPki } from '../../probes/test-pki.ts'
 
 interface Served {
@@ -150,5 +152,30 @@ describe('dns.mta-sts.policy', () => {
     } finally {
       await bare.close()
     }
+  })
+
+  it('takes the run’s per-host connection slot for the policy fetch, and gives it back', async () => {
+    served = { status: 200, headers: { 'content-type': 'text/plain' }, body: GOOD }
+    const inner = createConnectionGate(1)
+    const hosts: string[] = []
+    let held = 0
+    const gate: ConnectionGate = {
+      async acquire(host, signal) {
+        hosts.push(host)
+        const release = await inner.acquire(host, signal)
+        held++
+        return () => {
+          held--
+          release()
+        }
+      },
+      idle: (host) => inner.idle!(host),
+    }
+    const ctx = testContext({ target: { dnsServer: dns.spec, domain: 'domaine.tld', ca: pki.root.cert }, params: { httpsPort: port } })
+    const v = await policyCheck.run({ ...ctx, gate })
+    expect(v.status).toBe('pass')
+    expect(hosts).toEqual(['mta-sts.domaine.tld'])
+    await inner.idle!('mta-sts.domaine.tld')
+    expect(held).toBe(0)
   })
 })
