@@ -212,14 +212,7 @@ export async function gradeClass(opts: ClassOptions): Promise<ClassResult> {
     }
   }
   const n = Math.max(1, Math.min(opts.parallel, queue.length || 1))
-  // The batch holds the process open until it ends: a wait on timers others unref (the connection gate's
-  // release, checker/probes/smtp.ts) must not let Node exit mid-batch with code 13 and its sandboxes up.
-  const keepAlive = setInterval(() => undefined, 60_000)
-  try {
-    await Promise.all(Array.from({ length: n }, (_, w) => worker(w + 1)))
-  } finally {
-    clearInterval(keepAlive)
-  }
+  await Promise.all(Array.from({ length: n }, (_, w) => worker(w + 1)))
   if (opts.signal?.aborted) interrupted = true
   grades.sort((a, b) => a.learner.localeCompare(b.learner))
   return { batch, grades, skipped: listing.skipped, interrupted, durationMs: Date.now() - t0, startedAt, prepared }

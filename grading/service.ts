@@ -60,7 +60,7 @@ export async function newLogLines(handle: SandboxHandle, mark: LogMark, opts: { 
   const filter = opts.grep ? new RegExp(opts.grep, 'i') : null
   // The grader's own "is port 25 answering" connections (from the bridge gateway) are not the learner's evidence.
   const gateway = `[${handle.address(SERVICE).replace(/\.\d+$/, '.1')}]`
-  const ours = (l: string) => l.includes(gateway) && /connect(ion)? from|closed by QUIT|lost after/i.test(l)
+  const ours = (l: string) => l.includes(gateway) && /connect(ion)? from|closed by QUIT|lost connection|lost after/i.test(l)
   for (const [file, size] of mark) {
     const st = await handle.stat(SERVICE, file)
     if (!st?.isFile) continue
@@ -137,9 +137,16 @@ export function portAnswers(host: string, port: number, opts: { greeting: boolea
   return new Promise((resolve) => {
     const socket = connect({ host, port })
     let buf = ''
-    const done = (ok: boolean) => {
+    let settled = false
+    const done = (ok: boolean, quit = false) => {
+      if (settled) return
+      settled = true
       clearTimeout(timer)
-      socket.destroy()
+      // A polite QUIT keeps the server's log to "disconnect … quit=1" rather than a lost connection.
+      if (quit) {
+        socket.end('QUIT\r\n')
+        setTimeout(() => socket.destroy(), 2_000).unref()
+      } else socket.destroy()
       resolve(ok)
     }
     const timer = setTimeout(() => done(false), opts.timeoutMs ?? 3_000)
@@ -150,10 +157,8 @@ export function portAnswers(host: string, port: number, opts: { greeting: boolea
     })
     socket.on('data', (d: Buffer) => {
       buf += d.toString('latin1')
-      if (/^\d{3}[ -]/.test(buf)) {
-        socket.write('QUIT\r\n')
-        done(true)
-      } else if (buf.includes('\n') || buf.length > 512) done(false)
+      if (/^\d{3}[ -]/.test(buf)) done(true, true)
+      else if (buf.includes('\n') || buf.length > 512) done(false)
     })
   })
 }

@@ -7,11 +7,11 @@ import { TOKEN_STORAGE_KEY } from '../slides/addon-lab/lab-protocol.ts'
 import { openDataDir, type OpenedDataDir } from './data-dir.ts'
 import { staticCatalog } from './exercise-catalog.ts'
 import type { Grade } from './progress-store.ts'
-import { classReport, CLASS_CSV_PATH, csvField, gradesCsv, instructorPages, passRates } from './instructor.ts'
+import { classReport, CLASS_CSV_PATH, csvField, gradeState, gradesCsv, instructorPage, instructorPages, passRates } from './instructor.ts'
 import { startLabServer, type LabServer } from './server.ts'
 
 let nextId = 1
-const grade = (learner: string, statuses: Record<string, 'pass' | 'fail'>, over: Partial<Grade> = {}): Grade => ({
+const grade = (learner: string, statuses: Record<string, 'pass' | 'fail' | 'inconclusive'>, over: Partial<Grade> = {}): Grade => ({
   id: nextId++,
   batch: 'class-a',
   learner,
@@ -54,6 +54,35 @@ describe('class results', () => {
     expect(lines[2]).toBe('"bob, jr","postfix-submission-587","class-a","graded","1","2","","fail","pass"')
     expect(csvField(-1)).toBe('"-1"')
     expect(csvField('-1')).toBe(`"'-1"`)
+  })
+})
+
+describe('an incomplete grade (an inconclusive criterion, or a grader error) is never shown as a final score', () => {
+  // Stored as grading/grade.ts records it: the floor of the decided criteria (1 of 2), the state left to derive.
+  const incomplete = grade('ana', { 'cert.trusted': 'pass', 'cert.name.matches': 'inconclusive' })
+  const failed = grade('ben', { 'cert.trusted': 'pass', 'cert.name.matches': 'fail' })
+  const crashed = grade('cyd', {}, { verdict: 'error', score: 0, maxScore: 2, reason: 'the grader could not grade this submission' })
+
+  it('derives the state from the stored criteria under the one rule (core/score.ts), a grader error included', () => {
+    expect([incomplete, failed, crashed].map(gradeState)).toEqual(['incomplete', 'complete', 'incomplete'])
+    expect(gradeState(grade('eve', {}, { verdict: 'rejected' }))).toBe('complete')
+    expect(classReport([incomplete, failed]).grades.map((g) => [g.learner, g.state])).toEqual([['ana', 'incomplete'], ['ben', 'complete']])
+  })
+
+  it('the CSV says so in the score cell, in the asked language, quoted, the final grades keeping their figures', () => {
+    const fr = gradesCsv([incomplete, failed, crashed]).trimEnd().split('\r\n')
+    expect(fr[1]).toBe('"ana","postfix-submission-587","class-a","graded","incomplète — à recorriger","2","","pass","inconclusive"')
+    expect(fr[2]).toBe('"ben","postfix-submission-587","class-a","graded","1","2","","pass","fail"')
+    expect(fr[3]).toMatch(/^"cyd","postfix-submission-587","class-a","error","incomplète — à recorriger","2",/)
+    expect(gradesCsv([incomplete], 'en').split('\r\n')[1]).toContain(',"incomplete — regrade","2",')
+  })
+
+  it('the page shows the words, not score/max, in the table and the drill-down', () => {
+    const html = instructorPage('k')
+    expect(html).toContain('incomplète — à recorriger')
+    expect(html).toMatch(/g\.state==='incomplete'/)
+    expect(html).toContain("g.verdict,note(g),")
+    expect(html).toContain("' ('+note(g)+')'")
   })
 })
 
@@ -147,6 +176,24 @@ describe('the instructor pages mounted on the lab server', () => {
     JSON.parse(await res.text(), (_k, v) => (typeof v === 'string' && strings.push(v), v))
     expect(strings).toContain('mallory' + 'x\\x0dPASS\\u202egnp.exe\\x00y')
     for (const s of strings) expect(s, JSON.stringify(s)).not.toMatch(RAW_CONTROL)
+  })
+
+  it('gives an incomplete grade its state in the API and its words in the CSV score cell, in the request’s language', async () => {
+    data.store.recordGrade({
+      batch: 'tp4',
+      learner: 'lea',
+      exercise: 'postfix-hardening',
+      verdict: 'graded',
+      score: 0,
+      maxScore: 1,
+      criteria: [{ checkId: 'smtp.vrfy.disabled', status: 'inconclusive', points: 0, maxPoints: 1, evidence: { lines: ['# timeout'] } }],
+    })
+    const api = (await (await fetch(`${lab.origin}/api/instructor/grades?batch=tp4`, { headers: { authorization: `Bearer ${data.token}` } })).json()) as { grades: { state: string }[] }
+    expect(api.grades.map((g) => g.state)).toEqual(['incomplete'])
+    const fr = await (await fetch(`${lab.origin}${CLASS_CSV_PATH}?token=${data.token}&batch=tp4`)).text()
+    expect(fr.split('\r\n')[1]).toBe('"lea","postfix-hardening","tp4","graded","incomplète — à recorriger","1","","inconclusive"')
+    const en = await (await fetch(`${lab.origin}${CLASS_CSV_PATH}?token=${data.token}&batch=tp4&lang=en`)).text()
+    expect(en).toContain(',"incomplete — regrade","1",')
   })
 
   it('answers /instructor/class.csv only with the token, filtered by batch, as a download', async () => {

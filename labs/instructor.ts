@@ -1,7 +1,9 @@
 // The instructor's view of graded submissions (grades table): class table, per-criterion pass rates, evidence, CSV.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { csvCell } from '../core/csv.ts'
+import { scoreOf, type ScoreState } from '../core/score.ts'
 import { stripControl } from '../core/text.ts'
+import type { Lang, Localized } from '../checker/types.ts'
 import type { Grade } from './progress-store.ts'
 import type { PageContext } from './server.ts'
 
@@ -13,11 +15,29 @@ export interface CriterionRate {
   readonly rate: number
 }
 
+/** A grade with its state, which the store does not keep: see gradeState. */
+export interface ClassGrade extends Grade {
+  readonly state: ScoreState
+}
+
 export interface ClassReport {
   readonly exercises: readonly string[]
   readonly batches: readonly string[]
-  readonly grades: readonly Grade[]
+  readonly grades: readonly ClassGrade[]
   readonly rates: readonly CriterionRate[]
+}
+
+/** What stands in for the score of an incomplete grade: its figures are only a floor, so no figure is shown. */
+export const INCOMPLETE_SCORE: Localized = { fr: 'incomplète — à recorriger', en: 'incomplete — regrade' }
+
+/**
+ * Whether a stored grade is final. The store keeps no state (its schema predates the one rule), so it is derived the
+ * way core/score.ts decides it: any inconclusive criterion leaves the grade incomplete, and a grader error
+ * (grading/grade.ts errorGrade) has no final score either. A refusal at intake is a final 0.
+ */
+export function gradeState(g: Grade): ScoreState {
+  if (g.verdict === 'error') return 'incomplete'
+  return scoreOf(g.criteria.map((c) => ({ key: c.checkId, status: c.status }))).state
 }
 
 /** The latest grade of each learner per exercise and batch: regrading a submission replaces its row. */
@@ -85,7 +105,7 @@ export function displaySafe(g: Grade): Grade {
 }
 
 export function classReport(all: readonly Grade[]): ClassReport {
-  const grades = latestGrades(all).map(displaySafe)
+  const grades = latestGrades(all).map((g): ClassGrade => ({ ...displaySafe(g), state: gradeState(g) }))
   return {
     exercises: [...new Set(all.map((g) => stripControl(g.exercise)))].sort(),
     batches: [...new Set(all.map((g) => g.batch).filter((b): b is string => b !== null).map((b) => stripControl(b)))].sort(),
@@ -99,8 +119,11 @@ export function csvField(v: string | number | null): string {
   return csvCell(v)
 }
 
-/** One line per learner: identity, score, then each criterion's status (columns = union of criteria). */
-export function gradesCsv(grades: readonly Grade[]): string {
+/**
+ * One line per learner: identity, score, then each criterion's status (columns = union of criteria). An incomplete
+ * grade's score cell holds words, so that no spreadsheet averages a floor as if it were a mark.
+ */
+export function gradesCsv(grades: readonly Grade[], lang: Lang = 'fr'): string {
   const criteria = passRates(grades).map((r) => r.checkId)
   for (const g of grades) for (const c of g.criteria) if (!criteria.includes(c.checkId)) criteria.push(c.checkId)
   const header = ['learner', 'exercise', 'batch', 'verdict', 'score', 'max_score', 'reason', ...criteria]
@@ -108,7 +131,7 @@ export function gradesCsv(grades: readonly Grade[]): string {
   for (const g of grades) {
     const byId = new Map(g.criteria.map((c) => [c.checkId, c.status]))
     lines.push(
-      [g.learner, g.exercise, g.batch, g.verdict, g.score, g.maxScore, g.reason, ...criteria.map((id) => byId.get(id) ?? '')]
+      [g.learner, g.exercise, g.batch, g.verdict, gradeState(g) === 'incomplete' ? INCOMPLETE_SCORE[lang] : g.score, g.maxScore, g.reason, ...criteria.map((id) => byId.get(id) ?? '')]
         .map(csvField)
         .join(','),
     )
@@ -148,7 +171,8 @@ var $=function(id){return document.getElementById(id)};
 function el(tag,text,cls){var e=document.createElement(tag);if(text!==undefined)e.textContent=String(text);if(cls)e.className=cls;return e}
 function q(){var p=new URLSearchParams();if($('exercise').value)p.set('exercise',$('exercise').value);if($('batch').value)p.set('batch',$('batch').value);return p}
 function fill(sel,values){var cur=sel.value;while(sel.options.length>1)sel.remove(1);values.forEach(function(v){var o=el('option',v);o.value=v;sel.appendChild(o)});sel.value=cur}
-function show(g){$('drilldown').hidden=false;$('drilldown-title').textContent=g.learner+' — '+g.exercise+' ('+g.score+'/'+g.maxScore+')';
+function note(g){return g.state==='incomplete'?${JSON.stringify(INCOMPLETE_SCORE.fr)}:g.score+'/'+g.maxScore}
+function show(g){$('drilldown').hidden=false;$('drilldown-title').textContent=g.learner+' — '+g.exercise+' ('+note(g)+')';
 var body=$('drilldown-body');body.textContent='';if(g.reason)body.appendChild(el('p',g.reason));
 g.criteria.forEach(function(c){var d=el('div',undefined,'criterion');var f=c.evidence.facts||{};
 d.appendChild(el('h3',c.checkId+' : '+c.status+(c.maxPoints?' ('+c.points+'/'+c.maxPoints+')':''),c.status));
@@ -159,7 +183,7 @@ fetch('/api/instructor/grades?'+p,{headers:t?{authorization:'Bearer '+t}:{}}).th
 fill($('exercise'),r.exercises);fill($('batch'),r.batches);
 var tb=$('class-table').tBodies[0];tb.textContent='';
 if(!r.grades.length)$('message').textContent='Aucune copie notée pour l’instant : npx smtp-tls-lab grade --exercise ID --class DOSSIER';else $('message').textContent='';
-r.grades.forEach(function(g){var tr=el('tr',undefined,'learner');[g.learner,g.exercise,g.batch||'',g.verdict,g.score+'/'+g.maxScore,g.reason||''].forEach(function(v){tr.appendChild(el('td',v))});tr.onclick=function(){show(g)};tb.appendChild(tr)});
+r.grades.forEach(function(g){var tr=el('tr',undefined,'learner');[g.learner,g.exercise,g.batch||'',g.verdict,note(g),g.reason||''].forEach(function(v){tr.appendChild(el('td',v))});tr.onclick=function(){show(g)};tb.appendChild(tr)});
 var rb=$('criteria-rates').tBodies[0];rb.textContent='';
 r.rates.forEach(function(c){var tr=el('tr');tr.appendChild(el('td',c.checkId));tr.appendChild(el('td',Math.round(c.rate*100)+' % ('+c.pass+'/'+c.total+')'));var b=el('td');var bar=el('span',undefined,'bar');bar.style.width=(c.rate*10)+'rem';b.appendChild(bar);tr.appendChild(b);rb.appendChild(tr)})
 }).catch(function(e){$('message').textContent='Impossible de lire les résultats : '+e.message})}
@@ -203,7 +227,7 @@ export function instructorPages(storageKey: string) {
     const exercise = url.searchParams.get('exercise') || undefined
     const batch = url.searchParams.get('batch') || undefined
     const report = classReport(ctx.store.listGrades({ ...(exercise ? { exercise } : {}), ...(batch ? { batch } : {}) }))
-    csvResponse(res, gradesCsv(report.grades), [exercise, batch, 'class'].filter(Boolean).join('-') + '.csv')
+    csvResponse(res, gradesCsv(report.grades, ctx.lang), [exercise, batch, 'class'].filter(Boolean).join('-') + '.csv')
     return true
   }
 }

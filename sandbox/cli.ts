@@ -18,6 +18,7 @@ import {
   validateSession,
 } from './engine.ts'
 import { type BuildEvent, buildImages } from './images.ts'
+import { isDisposable } from './owner.ts'
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
@@ -58,8 +59,10 @@ function ownerJson(s: SessionSummary | undefined) {
 
 function ownerText(s: SessionSummary): string {
   const who = s.owner.owner ?? 'unknown owner'
-  const life = s.owner.state === 'alive' ? 'alive' : s.owner.state === 'dead' ? 'DEAD' : 'unknown'
-  return `owner ${who} (${life}: ${s.owner.why}) — ${s.running}/${s.containers} containers running`
+  const life = s.owner.state === 'alive' ? 'alive' : s.owner.state === 'dead' ? 'dead' : 'unknown'
+  // A dead grading's session is garbage; a user's outlives the process that started it (kept until `sandbox down`).
+  const fate = s.owner.state !== 'dead' ? '' : isDisposable(s.owner.owner) ? ', removed by the next up' : ', kept'
+  return `owner ${who} (${life}: ${s.owner.why}${fate}) — ${s.running}/${s.containers} containers running`
 }
 
 function printSession(h: DockerSandbox, summary?: SessionSummary): void {

@@ -2,9 +2,9 @@
 // graded service's pristine image (read-only, no network), on a copy of the configuration taken through the engine.
 import { createHash } from 'node:crypto'
 import type Docker from 'dockerode'
+import { Header } from 'tar'
 import type { ExecResult, TrustedTool } from '../checker/sandbox-handle.ts'
 import { execRaw, isNotFound } from './docker.ts'
-import { Header } from 'tar'
 import { FileFacts, isSymlinkMode } from './file-facts.ts'
 
 /**

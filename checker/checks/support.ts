@@ -1,9 +1,8 @@
 // What SMTP/TLS/cert checks share: cached probes per endpoint, and turning probe failures into `inconclusive`.
-import { X509Certificate } from 'node:crypto'
 import { verdict } from '../define.ts'
 import { ProbeError, inconclusiveSummary } from '../probes/probe-error.ts'
 import { smtpDialogue, type Endpoint, type SmtpFacts } from '../probes/smtp.ts'
-import { certificateFacts, endpointKey, probeVersion, type CertificateFacts, type HelloOutcome, type PeerCertificates } from '../probes/tls.ts'
+import { certificateFacts, endpointKey, probeVersion, type CertificateFacts, type HelloOutcome } from '../probes/tls.ts'
 import type { ProtocolVersion } from '../probes/cipher-suites.ts'
 import type { CheckContext, Localized, Verdict } from '../types.ts'
 
@@ -31,25 +30,14 @@ export function dialogue(ctx: CheckContext): Promise<SmtpFacts> {
   return cached(ctx, 'smtp.dialogue', smtpDialogue)
 }
 
-/** TLS 1.2 also collects the certificates as sent, so the chain check needs no handshake of its own. */
+// Certificates are not collected here: offered every suite, a server may pick an anonymous one and send none, so
+// the chain checks read them from probes/presented-chain.ts, which offers only authenticated suites.
 export function versionOutcome(ctx: CheckContext, v: ProtocolVersion): Promise<HelloOutcome> {
-  return cached(ctx, `tls.version.${v}`, (ep) => probeVersion(ep, v, v === 'tls1.2'))
+  return cached(ctx, `tls.version.${v}`, (ep) => probeVersion(ep, v))
 }
 
 export function certFacts(ctx: CheckContext, servername?: string): Promise<CertificateFacts> {
   return cached(ctx, `tls.cert.${servername ?? '-'}`, (ep) => certificateFacts(ep, servername))
-}
-
-export function presented(ctx: CheckContext): Promise<PeerCertificates> {
-  return cached(ctx, 'tls.presented', async () => {
-    const v12 = await versionOutcome(ctx, 'tls1.2')
-    if (v12.accepted && v12.certificates?.length) {
-      return { presented: v12.certificates.map((d) => new X509Certificate(d)), source: 'wire' as const, transcript: v12.transcript }
-    }
-    // TLS 1.3 only: the Certificate message is encrypted, so Node's view is the best available.
-    const facts = await certFacts(ctx)
-    return { presented: facts.nodeChain, source: 'node' as const, transcript: facts.transcript }
-  })
 }
 
 /** Runs a check body; a ProbeError (timeout, 421, refused…) becomes `inconclusive`, never `fail`. */

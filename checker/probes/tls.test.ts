@@ -90,3 +90,18 @@ describe('certificate facts', () => {
     expect(f.authorized).toBe(false)
   })
 })
+
+describe('a server answering outside the offer', () => {
+  it('is refused, and the suite it chose is given as a number (0xC102 for an offer of 0xC02F)', async () => {
+    const { suitePickingServer } = await import('../test-support/raw-tls.ts')
+    const s = await suitePickingServer(() => 0xc102)
+    servers.push(s)
+    const ep: Endpoint = { host: s.host, port: s.port, mode: 'tls' }
+    const { offerHello } = await import('./tls.ts')
+    const r = await offerHello(ep, { version: 'tls1.2', ciphers: [0xc02f] })
+    expect(r.accepted).toBe(false)
+    if (r.accepted) return
+    expect(r.chosen).toBe(0xc102)
+    expect(r.why).toMatch(/not offered/)
+  })
+})

@@ -22,6 +22,8 @@ export type HelloOutcome =
       /** What the server did instead: an alert name, "closed", "reset", a different version… */
       readonly why: string
       readonly alert?: string
+      /** The suite of a ServerHello that picked outside the offer: callers classify it without reading `why`. */
+      readonly chosen?: number
       readonly transcript: readonly string[]
     }
 
@@ -92,7 +94,7 @@ async function offerHelloOnce(ep: Endpoint, req: HelloRequest): Promise<HelloOut
       }
       if (!req.ciphers.includes(flight.hello.cipher)) {
         transcript.push(`# ServerHello ${suite}: a suite that was not offered`)
-        return { accepted: false, why: `the server chose ${suite}, which was not offered`, transcript }
+        return { accepted: false, why: `the server chose ${suite}, which was not offered`, chosen: flight.hello.cipher, transcript }
       }
       transcript.push(`# ServerHello ${VERSION_LABELS[v]} ${suite}${flight.hello.helloRetry ? ' (HelloRetryRequest)' : ''}`)
       return {
@@ -224,16 +226,6 @@ export interface PeerCertificates {
   /** "wire" when read from a TLS 1.2 Certificate message; "node" when only Node's view was available (TLS 1.3-only servers). */
   readonly source: 'wire' | 'node'
   readonly transcript: readonly string[]
-}
-
-/** The chain exactly as sent, read from a TLS 1.2 handshake (Node would fill gaps from its own store). */
-export async function presentedCertificates(ep: Endpoint): Promise<PeerCertificates> {
-  const r = await probeVersion(ep, 'tls1.2', true)
-  if (r.accepted && r.certificates && r.certificates.length) {
-    return { presented: r.certificates.map((d) => new X509Certificate(d)), source: 'wire', transcript: r.transcript }
-  }
-  const facts = await certificateFacts(ep)
-  return { presented: facts.nodeChain, source: 'node', transcript: facts.transcript }
 }
 
 export interface CertificateFacts {

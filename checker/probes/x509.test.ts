@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { analyseChain, analyzeChain, certNamesHost, keyMatchesCert, loadPrivateKey, parseCertificates, pemBlocks, sha256Hex, spkiDer, tlsaAssociation } from './x509.ts'
+import { analyseChain, certNamesHost, keyMatchesCert, loadPrivateKey, parseCertificates, pemBlocks, sha256Hex, spkiDer, tlsaAssociation } from './x509.ts'
 import { makeTestPki, type TestPki } from './test-pki.ts'
 
 let pki: TestPki
@@ -38,18 +38,18 @@ describe('certificate helpers', () => {
   })
 
   it('sees a leaf followed by its intermediate as an ordered chain', () => {
-    const a = analyzeChain(parseCertificates(leaf.fullchain))
+    const a = analyseChain(parseCertificates(leaf.fullchain))
     expect(a).toMatchObject({ count: 2, leafIsCa: false, ordered: true, endsWithRoot: false })
   })
 
   it('sees an intermediate placed before the leaf as out of order', () => {
-    const a = analyzeChain(parseCertificates(`${pki.intermediate.cert}\n${leaf.cert}`))
+    const a = analyseChain(parseCertificates(`${pki.intermediate.cert}\n${leaf.cert}`))
     expect(a.ordered).toBe(false)
     expect(a.leafIsCa).toBe(true)
   })
 
   it('sees a leaf followed by the root but not its intermediate as broken, the issuer missing', () => {
-    const a = analyzeChain(parseCertificates(`${leaf.cert}\n${pki.root.cert}`))
+    const a = analyseChain(parseCertificates(`${leaf.cert}\n${pki.root.cert}`))
     expect(a.ordered).toBe(false)
     expect(a.links[0]!.issuedByNext).toBe(false)
   })

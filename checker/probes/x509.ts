@@ -161,9 +161,6 @@ export function analyseChain(certs: readonly X509Certificate[], anchors: readonl
   }
 }
 
-/** The same analyser under the spelling the file checks use. */
-export const analyzeChain = analyseChain
-
 export interface KeyMatch {
   readonly matches: boolean
   readonly keySpkiSha256: string

@@ -1,7 +1,7 @@
 // file.cert.fullchain: the certificate file holds the leaf then its intermediate(s), each issued by the next.
 import { defineCheck, verdict } from '../../define.ts'
 import type { Verdict } from '../../types.ts'
-import { analyzeChain, describeCert, isSelfIssued, issuedBy, parseCertificates, pemBlocks } from '../../probes/x509.ts'
+import { analyseChain, describeCert, isSelfIssued, issuedBy, parseCertificates, pemBlocks } from '../../probes/x509.ts'
 import { isVerdict } from '../dns/shared.ts'
 import { locate, missing, needSandbox, noPath, pathFor, readText, serviceOf } from './shared.ts'
 
@@ -41,7 +41,7 @@ export default defineCheck({
     certs.forEach((c, i) => lines.push(describeCert(c, i)))
     const others = pemBlocks(text).filter((b) => b.label !== 'CERTIFICATE')
     if (others.length) lines.push(`other PEM blocks: ${others.map((b) => b.label).join(', ')}`)
-    const a = analyzeChain(certs)
+    const a = analyseChain(certs)
     a.links.forEach((l) => lines.push(`#${l.index} issued by #${l.index + 1}: ${l.issuedByNext ? 'yes' : 'NO'}`))
     const facts = { path: where.path, certificates: certs.length, ordered: a.ordered, endsWithRoot: a.endsWithRoot }
     if (certs.length === 0)

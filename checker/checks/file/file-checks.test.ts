@@ -8,6 +8,10 @@ import keyMatches from './key-matches-cert.ts'
 import { dirSandbox, type DirSandbox } from './test-sandbox.ts'
 import { runCheck } from '../dns/test-context.ts'
 import { makeTestPki, type TestPki } from '../../probes/test-pki.ts'
+import { fileURLToPath } from 'node:url'
+
+// Stand-in postconf reading the temp sandbox's main.cf (checker/checks/config/test-bin).
+const BIN = fileURLToPath(new URL('../config/test-bin', import.meta.url))
 
 const KEY = '/usr/local/hestia/ssl/mail/mail.domaine.tld.key'
 const CRT = '/usr/local/hestia/ssl/mail/mail.domaine.tld.crt'
@@ -176,3 +180,25 @@ describe('file.key.matches-cert', () => {
     expect((await runCheck(keyMatches, { sandbox: sb })).status).toBe('pass')
   })
 })
+
+describe('the files Postfix names', () => {
+  it('reads the pair from smtpd_tls_chain_files, which wins over the legacy cert/key parameters', async () => {
+    const pf = await dirSandbox('postfix', { binDirs: [BIN] })
+    try {
+      const live = '/etc/letsencrypt/live/mail.domaine.tld'
+      await pf.writeFile('mail', `${live}/privkey.pem`, leaf.key, 0o600)
+      await pf.writeFile('mail', `${live}/fullchain.pem`, leaf.fullchain, 0o644)
+      await pf.writeFile(
+        'mail',
+        '/etc/postfix/main.cf',
+        `smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem\nsmtpd_tls_chain_files = ${live}/privkey.pem, ${live}/fullchain.pem\n`,
+      )
+      const v = await runCheck(keyMatches, { sandbox: pf })
+      expect(v.status, v.summary.en).toBe('pass')
+      expect(v.evidence.lines).toContain(`# key ${live}/privkey.pem (postconf smtpd_tls_chain_files)`)
+    } finally {
+      await pf.dispose()
+    }
+  })
+})
+

@@ -66,6 +66,16 @@ describe('config.effective on the real postconf of a running Postfix', () => {
   })
 })
 
+describe('service.starts decided from the host', () => {
+  it('counts a Postfix that greets on port 25 as started, without the grader’s own connections in the evidence', async () => {
+    const mark = await markLogs(sb)
+    const outcome = await reloadService(sb, [], mark, [])
+    expect(outcome.started, outcome.lines.join('\n')).toBe(true)
+    expect(outcome.lines.join('\n')).toContain('reload')
+    expect(outcome.lines.join('\n')).not.toMatch(/connect from/)
+  })
+})
+
 describe('a hook that forges stat, cat, postconf and postfix', () => {
   beforeAll(async () => {
     // The truth: a world-readable key that is not the certificate's, and TLS 1.0/1.1 still allowed.

@@ -42,6 +42,9 @@ export async function pathFor(
   const p = ctx.params[param]
   if (typeof p === 'string' && p) return { path: p, source: `param ${param}` }
   if (sb.lab === 'exim') return { path: kind === 'cert' ? HESTIA_CERT : HESTIA_KEY, source: 'HestiaCP default' }
+  // smtpd_tls_chain_files, when set, wins over the legacy pair; its usual form is "privkey.pem, fullchain.pem".
+  const chain = (await postconfValue(sb, serviceOf(ctx), 'smtpd_tls_chain_files'))?.split(/[\s,]+/).filter(Boolean) ?? []
+  if (chain.length) return { path: kind === 'key' ? chain[0]! : chain.at(-1)!, source: 'postconf smtpd_tls_chain_files' }
   const name = kind === 'cert' ? 'smtpd_tls_cert_file' : 'smtpd_tls_key_file'
   const v = await postconfValue(sb, serviceOf(ctx), name)
   return v ? { path: v, source: `postconf ${name}` } : null

@@ -10,11 +10,15 @@ const LEGACY: readonly ProtocolVersion[] = ['tls1.0', 'tls1.1', 'tls1.2']
 
 /**
  * Suites a TLS ≤ 1.2 handshake negotiated that the table cannot classify ("0xC102"). The grader only offers suites
- * it knows, so this means a table entry without its key exchange, or a server answering outside the offer: either
- * way nobody has shown the key exchange is ephemeral, and the check must not award what it cannot see.
+ * it knows, so this means a table entry without its key exchange, or a server answering outside the offer (a
+ * refused outcome carrying `chosen`): either way nobody has shown the key exchange is ephemeral, and the check must
+ * not award what it cannot see. A suite outside the offer that is known to be ephemeral hides nothing.
  */
 export function unknownSuites(outcomes: readonly HelloOutcome[]): string[] {
-  const codes = outcomes.flatMap((o) => (o.accepted && o.version !== 'tls1.3' && isForwardSecret(o.cipher) === null ? [o.cipher] : []))
+  const codes = outcomes.flatMap((o) => {
+    if (o.accepted) return o.version !== 'tls1.3' && isForwardSecret(o.cipher) === null ? [o.cipher] : []
+    return o.chosen !== undefined && isForwardSecret(o.chosen) !== true ? [o.chosen] : []
+  })
   return [...new Set(codes)].map((c) => `0x${c.toString(16).toUpperCase().padStart(4, '0')}`)
 }
 
@@ -62,8 +66,8 @@ export default defineCheck({
       if (unknown.length)
         return verdict.fail(
           L(
-            `Votre serveur négocie une suite inconnue du correcteur (unknown suite ${unknown.join(', ')}) : rien ne montre que son échange de clés est éphémère. Limitez-vous aux suites ECDHE/DHE usuelles.`,
-            `Your server negotiates a suite the grader does not know (unknown suite ${unknown.join(', ')}): nothing shows its key exchange is ephemeral. Keep to the usual ECDHE/DHE suites.`,
+            `Votre serveur négocie une suite inconnue du correcteur ou qu’il ne proposait pas (unknown suite ${unknown.join(', ')}) : rien ne montre que son échange de clés est éphémère. Limitez-vous aux suites ECDHE/DHE usuelles.`,
+            `Your server negotiates a suite the grader does not know or did not offer (unknown suite ${unknown.join(', ')}): nothing shows its key exchange is ephemeral. Keep to the usual ECDHE/DHE suites.`,
           ),
           { lines, facts },
         )

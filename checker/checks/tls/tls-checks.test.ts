@@ -177,6 +177,20 @@ describe('tls.cipher.forward-secrecy never counts an unknown suite as ephemeral'
     const hello = (cipher: number, version: 'tls1.2' | 'tls1.3' = 'tls1.2') => ({ accepted: true as const, version, cipher, helloRetry: false, transcript: [] })
     expect(unknownSuites([hello(0xc02f), hello(0xc102), hello(0xc102), hello(0x1306, 'tls1.3')])).toEqual(['0xC102'])
     expect(unknownSuites([hello(0xc02f), { accepted: false, why: 'TLS alert handshake_failure', transcript: [] }])).toEqual([])
+    // Outside the offer: static RSA (0x0035) proves nothing ephemeral, ECDHE (0xC02F) hides nothing.
+    const outside = (chosen: number) => ({ accepted: false as const, why: 'the server chose a suite that was not offered', chosen, transcript: [] })
+    expect(unknownSuites([outside(0x0035), outside(0xc02f)])).toEqual(['0x0035'])
+  })
+})
+
+describe('tls.cipher.forward-secrecy and a server answering outside the offer', () => {
+  it('fails a server that picks ECDHE when offered it and an unknown suite (0xC102) when offered only static RSA', async () => {
+    const { suitePickingServer } = await import('../../test-support/raw-tls.ts')
+    const s = await suitePickingServer((h) => (h.tls13 || h.version !== 0x0303 ? null : h.ciphers.includes(0xc02f) ? 0xc02f : 0xc102))
+    servers.push(s)
+    const r = await runCheck('tls.cipher.forward-secrecy', { host: s.host, port: s.port, mode: 'tls', timeouts: FAST })
+    expect(r.status, r.summary.en).toBe('fail')
+    expect(r.evidence.facts?.['unknownSuites']).toEqual(['0xC102'])
   })
 })
 
