@@ -270,10 +270,13 @@ errors or incomplete grades, 130 interrupted.`,
       const exercise = await pickExercise(o.exercise)
       if (!!o.submission === !!o.class) throw new UserError('give exactly one of --submission PATH or --class DIR')
       if (o.class && o.junit) throw new UserError('--junit applies to --submission; --class writes class.csv and class.json')
-      if (o.submission) {
-        if (o.parallel) throw new UserError('--parallel applies to --class')
-        return gradeOne(o, exercise)
+      if (o.submission && o.parallel) throw new UserError('--parallel applies to --class')
+      try {
+        return await (o.submission ? gradeOne(o, exercise) : gradeMany(o, exercise))
+      } catch (err) {
+        // A crash of the grader itself leaves no final score: exit 3 (grade again), never 2, which means "rejected".
+        if (err instanceof UserError) throw err
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { exitCode: 3 })
       }
-      return gradeMany(o, exercise)
     })
 }

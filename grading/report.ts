@@ -192,7 +192,8 @@ export function classCsv(grades: readonly SubmissionGrade[], lang: Lang, meta?: 
   const header = ['learner', 'verdict', 'score', 'max_score', 'percent', 'note', 'exercise', 'batch', 'batch_started_at', ...keys]
   const rows = grades.map((g) => {
     const by = new Map(g.criteria.map((c) => [c.key, c.status]))
-    const graded = g.verdict === 'graded'
+    // An incomplete grade has no final score: an empty cell, never a number a spreadsheet would average.
+    const graded = g.verdict === 'graded' && g.state !== 'incomplete'
     return [
       g.learner,
       g.verdict,

@@ -245,7 +245,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       }
       const report = classReport(store.listGrades(filter))
       if (b === 'grades') return sendJson(res, 200, report)
-      const csv = gradesCsv(report.grades)
+      const csv = gradesCsv(report.grades, url.searchParams.get('lang') === 'en' ? 'en' : 'fr')
       res.writeHead(200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${(filter.exercise ?? 'notes').replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
