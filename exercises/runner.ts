@@ -279,6 +279,8 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
       lab: exercise.manifest.lab,
       session,
       fresh: true,
+      // A killed proof leaves a dead owner: the next `up` or `grade` removes its sandbox.
+      owner: 'job:prove',
       ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
       onProgress: (m) => log(`  ${m}`),
     })

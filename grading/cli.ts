@@ -20,6 +20,8 @@ interface GradeCliOptions {
   class?: string
   learner?: string
   parallel?: string
+  /** commander sets false for --no-prepared */
+  prepared?: boolean
   out?: string
   json?: boolean
   junit?: string
@@ -187,6 +189,7 @@ async function gradeMany(o: GradeCliOptions, exercise: Exercise): Promise<void> 
       exercise,
       dir,
       parallel,
+      prepared: o.prepared !== false,
       lang,
       limits: limitsFrom(o),
       batch,
@@ -244,6 +247,7 @@ export function register(program: Command): void {
     .option('--submission <path>', 'a folder, .tar.gz or .zip holding the files the exercise declares')
     .option('--class <dir>', 'a folder with one subfolder or archive per learner')
     .option('--learner <name>', 'name recorded for --submission (default: the file or folder name)')
+    .option('--no-prepared', 'with --class: a whole fresh sandbox and setup per learner instead of one prepared start state per worker (slower; for comparison)')
     .option('--parallel <n>', 'sandboxes graded at once with --class (default: one per core, measured in bench/grading.ts)')
     .option('--out <dir>', 'where --class writes class.csv and class.json (default: <dir>-grades)')
     .option('--json', 'print the result as JSON')
