@@ -96,13 +96,13 @@ describe('reports of a grade', () => {
     expect(exitCodeFor(grade('err', [], { verdict: 'error', state: 'incomplete' }))).toBe(3)
   })
 
-  it('class.csv gives an incomplete grade no percentage and a note asking to grade it again', () => {
+  it('class.csv gives an incomplete grade no score, no percentage and a note asking to grade it again', () => {
     const lines = classCsv([g, done], 'en').trimEnd().split('\r\n')
     const cells = (l: string): string[] => l.split(',').map((c) => c.replace(/^"|"$/g, ''))
     const header = cells(lines[0]!)
     const col = (row: string[], name: string): string => row[header.indexOf(name)]!
     const ana = cells(lines[1]!)
-    expect([col(ana, 'score'), col(ana, 'max_score'), col(ana, 'percent')]).toEqual(['1', '3', ''])
+    expect([col(ana, 'score'), col(ana, 'max_score'), col(ana, 'percent')]).toEqual(['', '', ''])
     expect(lines[1]).toContain('incomplete, grade this submission again')
     const bob = cells(lines[2]!)
     expect([col(bob, 'score'), col(bob, 'max_score'), col(bob, 'percent')]).toEqual(['1', '3', '33.3'])
