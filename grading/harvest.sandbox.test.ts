@@ -139,19 +139,19 @@ async function gradeBothWays(id: string, exercise: Exercise, as: Format): Promis
 }
 
 // The format rotates over the whole list, so that narrowing a run does not change how an exercise is packed.
-const cases = selected.map((e) => [e.id, e, FORMATS[gradable.indexOf(e) % FORMATS.length]!] as const)
+const cases = selected.map((e) => [e.id, FORMATS[gradable.indexOf(e) % FORMATS.length]!, e] as const)
 const TIMEOUT = 40 * 60_000
 
 // One suite, concurrent tests: vitest runs the tests of a suite together, never two suites.
 describe('every exercise that declares a submission', () => {
   it.concurrent.each(cases.filter(([id]) => !BLOCKED[id]))(
     '%s: harvested from one sandbox, its solution graded as a %s gets full marks, its start state fails exactly startFails',
-    (id, exercise, as) => slot(() => gradeBothWays(id, exercise, as)),
+    (id, as, exercise) => slot(() => gradeBothWays(id, exercise, as)),
     TIMEOUT,
   )
-  it.concurrent.fails.each(cases.filter(([id]) => BLOCKED[id]).map(([id, e, as]) => [id, BLOCKED[id]!, e, as] as const))(
-    '%s (blocked: %s): does not reach full marks through grade yet',
-    (id, _why, exercise, as) => slot(() => gradeBothWays(id, exercise, as)),
+  it.concurrent.fails.each(cases.filter(([id]) => BLOCKED[id]).map(([id, as, e]) => [id, BLOCKED[id]!, as, e] as const))(
+    '%s (blocked: %s): as a %s, does not reach full marks through grade yet',
+    (id, _why, as, exercise) => slot(() => gradeBothWays(id, exercise, as)),
     TIMEOUT,
   )
 })
