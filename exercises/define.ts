@@ -59,6 +59,23 @@ export type Step = ScriptStep | CopyStep
  */
 export type StepsSpec = RelPath | readonly Step[]
 
+/** A declared file: its absolute path, or the path with the `user:group` it must be installed as. */
+export type SubmissionEntry = string | { readonly path: string; readonly owner: `${string}:${string}` }
+
+export function submissionPath(entry: SubmissionEntry): string {
+  return typeof entry === 'string' ? entry : entry.path
+}
+
+/** The declared paths, whichever shape each entry has. */
+export function submissionPaths(manifest: { readonly submission: readonly SubmissionEntry[] }): string[] {
+  return manifest.submission.map(submissionPath)
+}
+
+/** Declared path → `user:group`, for the entries that name an owner. */
+export function submissionOwners(manifest: { readonly submission: readonly SubmissionEntry[] }): ReadonlyMap<string, string> {
+  return new Map(manifest.submission.flatMap((e) => (typeof e === 'string' ? [] : [[e.path, e.owner] as const])))
+}
+
 export interface ExerciseManifest<Local extends string = never> {
   /** Stable, kebab-case; the folder is `NN-<id>`. */
   readonly id: string
@@ -71,8 +88,11 @@ export interface ExerciseManifest<Local extends string = never> {
   readonly setup: StepsSpec
   /** The scripted answer; the proof runs it after the setup. */
   readonly solution: StepsSpec
-  /** Absolute file paths inside the mail service that a graded submission may hold. */
-  readonly submission: readonly string[]
+  /**
+   * Absolute file paths inside the mail service that a graded submission may hold. `owner` is what grading
+   * installs the file as when the submission's format carries no owner (zip, folder): the owner the text asks for.
+   */
+  readonly submission: readonly SubmissionEntry[]
   readonly checks: readonly ExerciseCheck<CheckId | Local>[]
   readonly hints: readonly Localized[]
   /**

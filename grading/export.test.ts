@@ -8,33 +8,10 @@ import type { Status } from '../checker/types.ts'
 import { writeClassCsv, writeClassJson, writeFileAtomic } from './export.ts'
 import type { SubmissionGrade } from './grade.ts'
 import { classCsv, classJson, type ClassMeta } from './report.ts'
-import { criterionPoints, score, type Criterion } from './score.ts'
+import type { Criterion } from './score.ts'
+import { crit as critOf, grade } from './test-support/grades.ts'
 
-const crit = (key: string, status: Status, evidence = `S: 250 ${key}`): Criterion => ({
-  key,
-  id: key,
-  title: { fr: key, en: key },
-  status,
-  weight: 1,
-  ...criterionPoints(status, 1),
-  summary: { fr: `résumé ${key}`, en: `summary ${key}` },
-  evidence: { lines: [evidence] },
-  durationMs: 12,
-})
-
-const grade = (learner: string, criteria: Criterion[], over: Partial<SubmissionGrade> = {}): SubmissionGrade => ({
-  learner,
-  exercise: 'postfix-hardening',
-  lab: 'postfix',
-  verdict: 'graded',
-  criteria,
-  installed: [],
-  ignored: [],
-  startedAt: '2026-11-25T09:00:00.000Z',
-  timings: { total: 30_000 },
-  ...score(criteria),
-  ...over,
-})
+const crit = (key: string, status: Status, evidence = `S: 250 ${key}`): Criterion => critOf(key, status, { evidence: { lines: [evidence] } })
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const META: ClassMeta = { exercise: 'postfix-hardening', batch: 'tp1-b7', parallel: 2, startedAt: '2026-12-03T08:00:00.000Z', durationMs: 60_000 }

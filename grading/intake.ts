@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import yauzl from 'yauzl'
 import type { Localized } from '../checker/types.ts'
+import { submissionPath, type SubmissionEntry } from '../exercises/define.ts'
 
 export interface IntakeLimits {
   /** Largest single file, in bytes (default 256 KiB). */
@@ -70,6 +71,13 @@ export interface SubmittedFile {
   readonly content: Buffer
   /** Permission bits carried by the submission (tar header, zip Unix attributes, directory), or null. */
   readonly mode: number | null
+  /** User and group names a tar header carries (uname, gname; either may be ''); null for formats that carry none. */
+  readonly owner: FileOwnerNames | null
+}
+
+export interface FileOwnerNames {
+  readonly user: string
+  readonly group: string
 }
 
 export type SubmissionFormat = 'directory' | 'tar' | 'tar.gz' | 'zip'
@@ -164,10 +172,10 @@ class Collector {
     if (this.files.has(rel)) throw R.duplicate(rel)
   }
 
-  add(rel: string, content: Buffer, mode: number | null): void {
+  add(rel: string, content: Buffer, mode: number | null, owner: FileOwnerNames | null = null): void {
     if (content.length > this.limits.maxFileBytes) throw R.tooLarge(rel, content.length, this.limits.maxFileBytes)
     if (this.files.has(rel)) throw R.duplicate(rel)
-    this.files.set(rel, { rel, content, mode: mode === null ? null : mode & 0o777 })
+    this.files.set(rel, { rel, content, mode: mode === null ? null : mode & 0o777, owner })
   }
 
   result(format: SubmissionFormat): SubmissionContents {
@@ -313,7 +321,9 @@ async function readTar(file: string, gz: boolean, c: Collector): Promise<void> {
           entry.on('end', () => {
             if (!rejection) {
               try {
-                c.add(rel, Buffer.concat(chunks), entry.mode ?? null)
+                // Numeric uid/gid mean nothing across machines: only the names can be matched to the lab's accounts.
+                const owner = entry.uname || entry.gname ? { user: entry.uname ?? '', group: entry.gname ?? '' } : null
+                c.add(rel, Buffer.concat(chunks), entry.mode ?? null, owner)
               } catch (err) {
                 reject(err as Error)
               }
@@ -487,6 +497,10 @@ export interface MappedFile {
   readonly rel: string
   readonly content: Buffer
   readonly mode: number | null
+  /** Names from the submission itself (tar only), to be checked against the lab's accounts at install. */
+  readonly owner: FileOwnerNames | null
+  /** `user:group` the manifest declares for this path, used when the submission carries no owner. */
+  readonly declaredOwner: string | null
 }
 
 export interface MappedSubmission {
@@ -497,7 +511,9 @@ export interface MappedSubmission {
   readonly prefix: string
 }
 
-function tryMap(files: ReadonlyMap<string, SubmittedFile>, declared: readonly string[], prefix: string) {
+function tryMap(files: ReadonlyMap<string, SubmittedFile>, entries: readonly SubmissionEntry[], prefix: string) {
+  const declared = entries.map(submissionPath)
+  const owners = new Map(entries.flatMap((e) => (typeof e === 'string' ? [] : [[e.path, e.owner] as const])))
   const basenames = new Map<string, number>()
   for (const d of declared) basenames.set(path.posix.basename(d), (basenames.get(path.posix.basename(d)) ?? 0) + 1)
   const found: MappedFile[] = []
@@ -522,7 +538,7 @@ function tryMap(files: ReadonlyMap<string, SubmittedFile>, declared: readonly st
     }
     used.add(hit)
     const f = files.get(hit)!
-    found.push({ target, rel: hit, content: f.content, mode: f.mode })
+    found.push({ target, rel: hit, content: f.content, mode: f.mode, owner: f.owner, declaredOwner: owners.get(target) ?? null })
   }
   return { found, missing, used }
 }
@@ -532,7 +548,7 @@ function tryMap(files: ReadonlyMap<string, SubmittedFile>, declared: readonly st
  * `etc/postfix/main.cf` (the path mirrored) or from `main.cf` (its basename, when no other declared file shares
  * it), at the top of the submission or inside one folder wrapping everything.
  */
-export function mapSubmission(contents: SubmissionContents, declared: readonly string[]): MappedSubmission {
+export function mapSubmission(contents: SubmissionContents, declared: readonly SubmissionEntry[]): MappedSubmission {
   const files = new Map(contents.files.map((f) => [f.rel, f]))
   const tops = new Set(contents.files.map((f) => (f.rel.includes('/') ? f.rel.slice(0, f.rel.indexOf('/') + 1) : '')))
   const prefixes = ['']

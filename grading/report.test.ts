@@ -3,37 +3,27 @@ import { describe, expect, it } from 'vitest'
 import type { Status } from '../checker/types.ts'
 import type { SubmissionGrade } from './grade.ts'
 import { formatGradeText, gradeJunit } from './report.ts'
-import { criterionPoints, score, type Criterion } from './score.ts'
+import type { Criterion } from './score.ts'
+import { crit as critOf, grade } from './test-support/grades.ts'
 
 // Clear the screen, retitle the terminal, ring, overwrite the line, reverse what follows, NUL.
 const HOSTILE = 'x\x1b[2J\x1b]0;pwned\x07\rPASS\u202Egnp.exe\x00y'
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
 
-const crit = (key: string, status: Status): Criterion => ({
-  key,
-  id: key,
-  title: { fr: key, en: key },
-  status,
-  weight: 1,
-  ...criterionPoints(status, 1),
-  // A summary quoting the server, and evidence holding an SMTP reply, a hook's output and a DNS label.
-  summary: { fr: `le serveur a répondu ${HOSTILE}`, en: `the server answered ${HOSTILE}` },
-  evidence: { lines: [`S: 454 4.7.0 ${HOSTILE}`, `hook: ${HOSTILE}`, `_25._tcp.${HOSTILE}. TLSA 3 1 1 ab`] },
-  durationMs: 5,
-})
+// A summary quoting the server, and evidence holding an SMTP reply, a hook's output and a DNS label.
+const crit = (key: string, status: Status): Criterion =>
+  critOf(key, status, {
+    summary: { fr: `le serveur a répondu ${HOSTILE}`, en: `the server answered ${HOSTILE}` },
+    evidence: { lines: [`S: 454 4.7.0 ${HOSTILE}`, `hook: ${HOSTILE}`, `_25._tcp.${HOSTILE}. TLSA 3 1 1 ab`] },
+    durationMs: 5,
+  })
 
-const graded = (criteria: Criterion[]): SubmissionGrade => ({
-  learner: `ana${HOSTILE}`,
-  exercise: 'postfix-hardening',
-  lab: 'postfix',
-  verdict: 'graded',
-  criteria,
-  installed: [`/etc/postfix/main.cf ← ${HOSTILE}.cf`],
-  ignored: [`notes${HOSTILE}.txt`],
-  startedAt: '2026-11-25T09:00:00.000Z',
-  timings: { total: 1000 },
-  ...score(criteria),
-})
+const graded = (criteria: Criterion[]): SubmissionGrade =>
+  grade(`ana${HOSTILE}`, criteria, {
+    installed: [`/etc/postfix/main.cf ← ${HOSTILE}.cf`],
+    ignored: [`notes${HOSTILE}.txt`],
+    timings: { total: 1000 },
+  })
 
 const g = graded([crit('smtp.vrfy.disabled', 'fail'), crit('smtp.banner.no-version', 'inconclusive'), crit('tls.implicit', 'pass')])
 const rejected: SubmissionGrade = {

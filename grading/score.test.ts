@@ -5,32 +5,9 @@ import type { SubmissionGrade } from './grade.ts'
 import { passRates } from '../labs/instructor.ts'
 import { classCsv, classJson, exitCodeFor, formatGradeText, gradeJson, gradeJunit, gradeNote, toGradeInput } from './report.ts'
 import { criterionPoints, score, type Criterion } from './score.ts'
+import { crit as critOf, grade } from './test-support/grades.ts'
 
-const crit = (key: string, status: Status, weight = 1): Criterion => ({
-  key,
-  id: key,
-  title: { fr: key, en: key },
-  status,
-  weight,
-  ...criterionPoints(status, weight),
-  summary: { fr: `résumé ${key}`, en: `summary ${key}` },
-  evidence: { lines: [`S: 250 ${key}`] },
-  durationMs: 12,
-})
-
-const grade = (learner: string, criteria: Criterion[], over: Partial<SubmissionGrade> = {}): SubmissionGrade => ({
-  learner,
-  exercise: 'postfix-hardening',
-  lab: 'postfix',
-  verdict: 'graded',
-  criteria,
-  installed: [],
-  ignored: [],
-  startedAt: '2026-11-25T09:00:00.000Z',
-  timings: { total: 30_000 },
-  ...score(criteria),
-  ...over,
-})
+const crit = (key: string, status: Status, weight = 1): Criterion => critOf(key, status, { weight })
 
 describe('scoring a submission (grading/score.ts is the core rule)', () => {
   it('a Postfix passing a weight-2 criterion and failing a weight-1 one scores 2/3, complete', () => {

@@ -10,6 +10,9 @@ export interface TarItem {
   readonly linkpath?: string
   /** Size written in the header when it must differ from the content (a lying header). */
   readonly size?: number
+  /** Owner names written in the header (uname, gname), as GNU tar does. */
+  readonly uname?: string
+  readonly gname?: string
 }
 
 export function tarArchive(items: readonly TarItem[], opts: { trailingZeros?: number } = {}): Buffer {
@@ -27,6 +30,8 @@ export function tarArchive(items: readonly TarItem[], opts: { trailingZeros?: nu
       mtime: new Date('2026-01-01T00:00:00Z'),
       type,
       ...(it.linkpath ? { linkpath: it.linkpath } : {}),
+      ...(it.uname !== undefined ? { uname: it.uname } : {}),
+      ...(it.gname !== undefined ? { gname: it.gname } : {}),
       ...(type === 'CharacterDevice' || type === 'BlockDevice' ? { devmaj: 1, devmin: 3 } : {}),
     }).encode(header, 0)
     parts.push(header)

@@ -1,36 +1,22 @@
 // outbound.tls.policy on a real Postfix and the lab's partner MX: `encrypt` and `may` both use TLS when it is offered,
 // so the check strips STARTTLS once (as a man in the middle would) and only `encrypt` holds the message back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SandboxHandle } from '../../../checker/sandbox-handle.ts'
+import { describe, expect, it } from 'vitest'
 import { createProbeCache, runOne } from '../../../checker/runner.ts'
 import type { CheckResult } from '../../../checker/types.ts'
-import { downSandbox, upLab } from '../../../sandbox/engine.ts'
-import { testSession } from '../../../sandbox/test-session.ts'
-import { findExercise } from '../../index.ts'
-import { applySetup, applySolution, planChecks } from '../../runner.ts'
+import { useSolvedSandbox } from '../../test-support.ts'
+import { planChecks } from '../../runner.ts'
 import outboundTlsPolicy from './outbound-tls-policy.ts'
 
-const exercise = findExercise('postfix-outbound-policy')!
-const session = testSession('ex06-policy')
-let h: SandboxHandle
-
-beforeAll(async () => {
-  h = await upLab({ lab: 'postfix', session, fresh: true })
-  await applySetup(h, exercise)
-  await applySolution(h, exercise)
-}, 400_000)
-
-afterAll(async () => {
-  await downSandbox(session)
-})
+const solved = useSolvedSandbox('postfix-outbound-policy', 'ex06-policy')
+const exercise = solved.exercise
 
 async function secureCheck(): Promise<CheckResult> {
-  const planned = (await planChecks(h, exercise)).find((p) => p.key === 'outbound.secure-partner.encrypt')!
-  return runOne(outboundTlsPolicy, { target: planned.target, params: planned.check.params ?? {} }, { cache: createProbeCache(), sandbox: h })
+  const planned = (await planChecks(solved.handle(), exercise)).find((p) => p.key === 'outbound.secure-partner.encrypt')!
+  return runOne(outboundTlsPolicy, { target: planned.target, params: planned.check.params ?? {} }, { cache: createProbeCache(), sandbox: solved.handle() })
 }
 
 async function policy(level: string): Promise<void> {
-  const r = await h.exec('mail', ['sh', '-c', `sed -i 's/^secure-partner.com .*/secure-partner.com     ${level}/' /etc/postfix/tls_policy && postmap /etc/postfix/tls_policy && grep secure-partner /etc/postfix/tls_policy`])
+  const r = await solved.handle().exec('mail', ['sh', '-c', `sed -i 's/^secure-partner.com .*/secure-partner.com     ${level}/' /etc/postfix/tls_policy && postmap /etc/postfix/tls_policy && grep secure-partner /etc/postfix/tls_policy`])
   expect(r.stdout).toContain(level)
 }
 
