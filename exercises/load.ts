@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Lang } from '../checker/types.ts'
 import type { ServiceName } from '../checker/sandbox-handle.ts'
-import { isCopyStep, type AnyExercise, type CopyStep, type StepsSpec } from './define.ts'
+import { isCopyStep, submissionPath, type AnyExercise, type CopyStep, type StepsSpec } from './define.ts'
 
 export const EXERCISES_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const SHARED_DIR = path.join(EXERCISES_DIR, 'shared')
@@ -94,8 +94,10 @@ export function loadExercise(folder: string, manifest: AnyExercise, root = EXERC
     if (c.weight !== undefined && !(c.weight > 0)) fail(`check ${key}: weight must be > 0`)
   }
   for (const k of manifest.startFails ?? []) if (!keys.has(k)) fail(`startFails names unknown check key "${k}"`)
-  for (const p of manifest.submission) {
+  for (const e of manifest.submission) {
+    const p = submissionPath(e)
     if (!path.posix.isAbsolute(p) || p.split('/').includes('..')) fail(`submission path "${p}" must be absolute without ..`)
+    if (typeof e !== 'string' && !/^[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*$/.test(e.owner)) fail(`submission ${p}: owner "${e.owner}" must be user:group`)
   }
   const dir = path.join(root, folder)
   // Resolve everything now so a bad path fails at load time, not in the middle of a proof.

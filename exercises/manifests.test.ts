@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { exercises, MANIFESTS } from './index.ts'
 import { EXERCISES_DIR, loadExercise, resolveInside, scriptService } from './load.ts'
-import type { AnyExercise } from './define.ts'
+import { submissionPaths, type AnyExercise } from './define.ts'
 
 const base = MANIFESTS[0]![1]
 
@@ -62,13 +62,13 @@ describe('the exercise catalog', () => {
     expect(e.manifest.title.fr && e.manifest.title.en).toBeTruthy()
     expect(e.manifest.hints.length).toBeGreaterThan(0)
     for (const h of e.manifest.hints) expect(h.fr && h.en).toBeTruthy()
-    for (const p of e.manifest.submission) expect(p.startsWith('/')).toBe(true)
+    for (const p of submissionPaths(e.manifest)) expect(p.startsWith('/')).toBe(true)
   })
 
   it.each(exercises.filter((e) => e.manifest.submission.length > 0).map((e) => [e.id, e] as const))(
     '%s declares submission files a folder or a flat .zip can carry: distinct basenames, file checks on mail only',
     (_id, e) => {
-      const names = e.manifest.submission.map((p) => path.posix.basename(p))
+      const names = submissionPaths(e.manifest).map((p) => path.posix.basename(p))
       expect(new Set(names).size).toBe(names.length)
       // A graded submission is installed on mail: a file check elsewhere (toolbox, dns) could never see it.
       for (const c of e.manifest.checks) if (c.id.startsWith('file.')) expect(c.target.service, `${c.key ?? c.id}`).toBe('mail')

@@ -9,6 +9,7 @@ import { scoreOf, type Score } from '../core/score.ts'
 import type { ExerciseCheck, ExerciseTarget } from './define.ts'
 import { checkKey, type Exercise, type ResolvedStep } from './load.ts'
 import { runExerciseChecks } from './check-bridge.ts'
+import { recordLabRoot, trustBundle } from '../sandbox/lab-roots.ts'
 
 export type Log = (line: string) => void
 
@@ -81,8 +82,14 @@ export function applySolution(handle: SandboxHandle, exercise: Exercise, log: Lo
 
 /** What grading needs to know about a sandbox beyond addresses. */
 export interface LabTrust {
-  /** Pebble's issuing root (PEM), fetched from the running Pebble: it changes at every Pebble start. */
+  /**
+   * The roots grading trusts (PEM bundle): the running Pebble's, then every Pebble root this machine's labs have used
+   * (sandbox/lab-roots.ts) and the instructor's `--trust-ca` ones. Pebble makes a new root at every start, so a
+   * certificate obtained in the learner's sandbox never chains to the grading sandbox's own root.
+   */
   readonly ca?: string
+  /** The running Pebble's root alone. */
+  readonly root?: string
   readonly dnsServer: string
 }
 
@@ -110,17 +117,19 @@ function fetchText(url: string, opts: { ca?: string; servername?: string } = {})
 
 async function fetchLabTrust(handle: SandboxHandle): Promise<LabTrust> {
   const dnsServer = handle.address('dns')
-  // The toolbox already trusts the lab CA that signs Pebble's HTTPS endpoint, so it fetches the root for us.
-  const r = await handle
-    .exec('toolbox', ['curl', '-fsS', '--max-time', '10', 'https://acme.lab.test:15000/roots/0'], { timeoutMs: 15_000 })
-    .catch(() => null)
-  if (r && r.exitCode === 0 && r.stdout.includes('BEGIN CERTIFICATE')) return { ca: r.stdout, dnsServer }
-  // Else from the host: the lab CA over plain HTTP, then Pebble's root over HTTPS checked against it.
+  // From the host, straight to the acme container (the checks probe from the host too): the lab CA over plain HTTP,
+  // then Pebble's root over HTTPS checked against it. Not through the toolbox: learners have a root shell there, and a
+  // root fetched here is recorded and trusted by later gradings (sandbox/lab-roots.ts).
   const acme = handle.address('acme')
   const httpsCa = await fetchText(`http://${acme}:14080/https-ca.pem`)
   const root = await fetchText(`https://${acme}:15000/roots/0`, { ca: httpsCa, servername: 'acme.lab.test' })
   if (!root.includes('BEGIN CERTIFICATE')) throw new Error(`Pebble at ${acme} did not return its root certificate`)
-  return { ca: root, dnsServer }
+  try {
+    recordLabRoot(root)
+  } catch {
+    // An unwritable record costs later gradings this root, not this one.
+  }
+  return { ca: trustBundle(root), root, dnsServer }
 }
 
 export function labTrust(handle: SandboxHandle): Promise<LabTrust> {

@@ -32,6 +32,23 @@ interface GradeCliOptions {
   maxFileKib?: string
   maxTotalKib?: string
   maxEntries?: string
+  /** --trust-ca, repeatable: roots of labs that ran on another machine. */
+  trustCa: string[]
+}
+
+/** Adds the roots of each --trust-ca file to this run's trust (grading's lab CA bundle, sandbox/lab-roots.ts). */
+async function trustGivenRoots(files: readonly string[]): Promise<void> {
+  if (!files.length) return
+  const [{ readFileSync }, { trustExtraRoots }] = await Promise.all([import('node:fs'), import('../sandbox/lab-roots.ts')])
+  for (const f of files) {
+    let text: string
+    try {
+      text = readFileSync(f, 'utf8')
+    } catch (e) {
+      throw new UserError(`--trust-ca: cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
+    if (trustExtraRoots(text) === 0) throw new UserError(`--trust-ca: ${f} holds no self-signed CA certificate (PEM), e.g. a Pebble root from a learner's /etc/lab/pebble-root.pem`)
+  }
 }
 
 function positiveInt(v: string | undefined, name: string, max: number): number | undefined {
@@ -259,6 +276,12 @@ export function register(program: Command): void {
     .option('--max-file-kib <n>', `largest file accepted (default ${DEFAULT_LIMITS.maxFileBytes / 1024})`)
     .option('--max-total-kib <n>', `largest submission once expanded (default ${DEFAULT_LIMITS.maxTotalBytes / 1024})`)
     .option('--max-entries <n>', `most entries in a submission (default ${DEFAULT_LIMITS.maxEntries})`)
+    .option(
+      '--trust-ca <file>',
+      'also trust the Pebble root(s) in this PEM file, for labs that ran on another machine (repeatable; the roots of this machine\'s labs are trusted already)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addHelpText(
       'after',
       `
@@ -275,6 +298,7 @@ errors or incomplete grades, 130 interrupted.`,
       if (!!o.submission === !!o.class) throw new UserError('give exactly one of --submission PATH or --class DIR')
       if (o.class && o.junit) throw new UserError('--junit applies to --submission; --class writes class.csv and class.json')
       if (o.submission && o.parallel) throw new UserError('--parallel applies to --class')
+      await trustGivenRoots(o.trustCa)
       try {
         return await (o.submission ? gradeOne(o, exercise) : gradeMany(o, exercise))
       } catch (err) {

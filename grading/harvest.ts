@@ -1,8 +1,9 @@
 // Reference submissions read back from a real sandbox (start state, scripted solution), and a postconf-like editor to derive partial ones.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { submissionPaths } from '../exercises/define.ts'
 import type { Exercise } from '../exercises/load.ts'
-import { applySetup, applySolution } from '../exercises/runner.ts'
+import { applySetup, applySolution, labTrust } from '../exercises/runner.ts'
 import { newSession } from './grade.ts'
 
 /** Declared path → content. */
@@ -24,7 +25,7 @@ export interface Harvest {
 async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<{ files: SubmissionFiles; modes: SubmissionModes }> {
   const files = new Map<string, Buffer>()
   const modes = new Map<string, number>()
-  for (const p of exercise.manifest.submission) {
+  for (const p of submissionPaths(exercise.manifest)) {
     const st = await handle.stat('mail', p)
     if (!st?.isFile) continue
     files.set(p, await handle.readFile('mail', p, 256 * 1024))
@@ -48,6 +49,9 @@ export async function harvest(exercise: Exercise, opts: { log?: (l: string) => v
   }
   try {
     const handle = await upLab({ lab: exercise.manifest.lab, session, fresh: true })
+    // Records this sandbox's Pebble root (sandbox/lab-roots.ts), as a learner's lab does when it checks progress:
+    // the certificates harvested here are graded in another sandbox, under another Pebble root.
+    await labTrust(handle)
     lap('up')
     await applySetup(handle, exercise, log)
     const start = await readDeclared(handle, exercise)

@@ -101,6 +101,56 @@ describe('accepted submissions', () => {
   })
 })
 
+describe('modes and owners carried by each format', () => {
+  const KEY = '/usr/local/hestia/ssl/certificate.key'
+  const CRT = '/usr/local/hestia/ssl/certificate.crt'
+  const ENTRIES = [{ path: KEY, owner: 'root:Debian-exim' }, CRT] as const
+  const facts = (m: ReturnType<typeof mapSubmission>) => m.files.map((f) => [f.target, f.mode, f.owner, f.declaredOwner])
+
+  it('a tar entry carries its mode and its uname/gname; the manifest owner travels alongside', async () => {
+    const p = put(
+      'o.tar.gz',
+      gzip(
+        tarArchive([
+          { path: 'certificate.key', content: 'k', mode: 0o2640, uname: 'root', gname: 'Debian-exim' },
+          { path: 'certificate.crt', content: 'c', mode: 0o644, uname: 'evil', gname: 'evil' },
+        ]),
+      ),
+    )
+    expect(facts(mapSubmission(await readSubmission(p), ENTRIES))).toEqual([
+      [KEY, 0o640, { user: 'root', group: 'Debian-exim' }, 'root:Debian-exim'],
+      [CRT, 0o644, { user: 'evil', group: 'evil' }, null],
+    ])
+  })
+
+  it('a tar entry without owner names carries none', async () => {
+    const p = put('n.tar', tarArchive([{ path: 'certificate.key', content: 'k', mode: 0o600 }, { path: 'certificate.crt', content: 'c' }]))
+    expect(facts(mapSubmission(await readSubmission(p), ENTRIES))).toEqual([
+      [KEY, 0o600, null, 'root:Debian-exim'],
+      [CRT, 0o644, null, null],
+    ])
+  })
+
+  it('a zip carries its Unix mode (or none from Windows) and never an owner', async () => {
+    const p = put('o.zip', zipArchive([{ name: 'certificate.key', content: 'k', unixMode: 0o104640 }, { name: 'certificate.crt', content: 'c' }]))
+    expect(facts(mapSubmission(await readSubmission(p), ENTRIES))).toEqual([
+      [KEY, 0o640, null, 'root:Debian-exim'],
+      [CRT, null, null, null],
+    ])
+  })
+
+  it('a folder carries each file mode and no owner (the grader cannot tell a learner account from a lab one)', async () => {
+    put('f/certificate.key', 'k')
+    put('f/certificate.crt', 'c')
+    execFileSync('chmod', ['640', path.join(dir, 'f/certificate.key')])
+    execFileSync('chmod', ['660', path.join(dir, 'f/certificate.crt')])
+    expect(facts(mapSubmission(await readSubmission(path.join(dir, 'f')), ENTRIES))).toEqual([
+      [KEY, 0o640, null, 'root:Debian-exim'],
+      [CRT, 0o660, null, null],
+    ])
+  })
+})
+
 describe('refused submissions', () => {
   it('a tar entry climbing out with ../ is rejected as escaping the submission', async () => {
     const p = put('x.tar.gz', gzip(tarArchive([{ path: 'main.cf', content: MAIN }, { path: 'x/../../etc/cron.d/evil', content: '* * * * * root sh' }])))

@@ -498,9 +498,9 @@ export interface MappedFile {
   readonly content: Buffer
   readonly mode: number | null
   /** Names from the submission itself (tar only), to be checked against the lab's accounts at install. */
-  readonly owner: FileOwnerNames | null
+  readonly owner?: FileOwnerNames | null
   /** `user:group` the manifest declares for this path, used when the submission carries no owner. */
-  readonly declaredOwner: string | null
+  readonly declaredOwner?: string | null
 }
 
 export interface MappedSubmission {

@@ -2,7 +2,9 @@
 import { connect } from 'node:net'
 import path from 'node:path'
 import type { LabName, SandboxHandle } from '../checker/sandbox-handle.ts'
+import { stripControl } from '../core/text.ts'
 import type { MappedFile } from './intake.ts'
+import { idsByName, planInstall, type Accounts } from './ownership.ts'
 
 interface ServiceProfile {
   /** What the learner would type, shown in the evidence. */
@@ -78,25 +80,41 @@ export async function newLogLines(handle: SandboxHandle, mark: LogMark, opts: { 
   return out
 }
 
+/** The container's accounts, from its /etc/passwd and /etc/group read through the engine (never its own programs). */
+async function readAccounts(handle: SandboxHandle): Promise<Accounts> {
+  const read = (p: string) => handle.readFile(SERVICE, p, 1024 * 1024).then((b) => b.toString('utf8'), () => '')
+  const [passwd, group] = await Promise.all([read('/etc/passwd'), read('/etc/group')])
+  return { users: idsByName(passwd), groups: idsByName(group) }
+}
+
 /**
- * Writes the files. A file that exists in the start state keeps its owner and mode (the service must still be able
- * to read it); a new one gets the mode the submission carried (setuid and friends stripped), else 0755 for a script
- * (#!) and 0644 otherwise, owned by root:root.
+ * Writes the files with the mode and owner grading/ownership.ts decides (see grading/README.md, "Modes and
+ * owners"), then reads both back through the engine for the evidence.
  */
 export async function installFiles(handle: SandboxHandle, files: readonly MappedFile[]): Promise<string[]> {
   const lines: string[] = []
+  const accounts = await readAccounts(handle)
   for (const f of files) {
     const before = await handle.stat(SERVICE, f.target)
     const dir = path.posix.dirname(f.target)
     const mk = await handle.exec(SERVICE, ['mkdir', '-p', dir])
     if (mk.exitCode !== 0) throw new Error(`mkdir -p ${dir} failed in ${SERVICE}: ${mk.stderr.trim()}`)
-    // A zip made on Windows carries no mode: a script (#!) must still be runnable by the hook that calls it.
-    const fallback = f.content.subarray(0, 2).toString('latin1') === '#!' ? 0o755 : 0o644
-    const mode = before?.isFile ? undefined : (f.mode ?? fallback) & 0o777
-    await handle.writeFile(SERVICE, f.target, f.content, mode)
-    const after = await handle.stat(SERVICE, f.target)
+    const plan = planInstall(f, before, accounts)
+    await handle.writeFile(SERVICE, f.target, f.content, plan.mode)
+    let after = await handle.stat(SERVICE, f.target)
+    if (after && (after.uid !== plan.uid || after.gid !== plan.gid)) {
+      // writeFile keeps an existing file's owner: change it by number (no name lookup inside the container), on the
+      // start state's own image before any learner code has run, then check it through the engine.
+      const ch = await handle.exec(SERVICE, ['chown', '-h', `${plan.uid}:${plan.gid}`, '--', f.target])
+      if (ch.exitCode !== 0) throw new Error(`chown ${plan.owner} ${f.target} failed in ${SERVICE}: ${ch.stderr.trim()}`)
+      after = await handle.stat(SERVICE, f.target)
+    }
+    if (!after || after.uid !== plan.uid || after.gid !== plan.gid || after.mode !== plan.mode) {
+      throw new Error(`${f.target} installed as ${after ? `${after.mode.toString(8)} ${after.uid}:${after.gid}` : 'nothing'}, not ${plan.mode.toString(8)} ${plan.uid}:${plan.gid}`)
+    }
+    const refused = plan.refused !== undefined ? `; owner ${stripControl(plan.refused)} from the archive ignored` : ''
     lines.push(
-      `${f.rel} → ${f.target} (${f.content.length} bytes, ${after ? `${after.mode.toString(8)} ${after.user}:${after.group}` : '?'}${before?.isFile ? ', replaced' : ', new'})`,
+      `${f.rel} → ${f.target} (${f.content.length} bytes, ${after.mode.toString(8)} ${after.user}:${after.group} from the ${plan.ownerFrom}${refused}${before?.isFile ? ', replaced' : ', new'})`,
     )
   }
   return lines

@@ -1,4 +1,5 @@
 // The course's exercises (exercises/) as the lab server's catalog: listing, texts, hints and grading.
+import { submissionPaths } from '../exercises/define.ts'
 import { exercises, findExercise } from '../exercises/index.ts'
 import { checkKey, type Exercise } from '../exercises/load.ts'
 import { applySetup, gradeExercise } from '../exercises/runner.ts'
@@ -18,7 +19,7 @@ function toCatalog(e: Exercise): CatalogExercise {
       service: c.target.service,
       ...(c.target.port !== undefined ? { port: c.target.port } : {}),
     })),
-    submission: m.submission,
+    submission: submissionPaths(m),
     text: (lang) => e.text(lang),
   }
 }

@@ -14,7 +14,7 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [CRT, KEY, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`, '/usr/local/bin/deploy-mail-cert.sh'],
+  submission: [CRT, { path: KEY, owner: 'root:Debian-exim' }, `${HESTIA_SSL}/certificate.crt`, { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' }, '/usr/local/bin/deploy-mail-cert.sh'],
   checks: [
     ...onPorts('cert.trusted'),
     ...onPorts('cert.chain.complete'),

@@ -14,7 +14,7 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [...wildcardDeployed(), issueInToolbox(CLIENT2), ...stageAsAcmeSh(CLIENT2), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [CRT, KEY],
+  submission: [CRT, { path: KEY, owner: 'root:Debian-exim' }],
   checks: [
     {
       id: 'cert.sni.selects',

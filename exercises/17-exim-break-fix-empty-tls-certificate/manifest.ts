@@ -10,7 +10,7 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [`${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],
+  submission: [`${HESTIA_SSL}/certificate.crt`, { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' }],
   checks: [
     // Symptom: Exim loads the default (fallback) pair before it reads SNI, so every handshake dies, whatever the name.
     { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },

@@ -10,7 +10,12 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_SSL}/certificate.key`],
+  submission: [
+    `${HESTIA_MAIL}/mail.domaine.tld.crt`,
+    { path: `${HESTIA_MAIL}/mail.domaine.tld.key`, owner: 'root:Debian-exim' },
+    `${HESTIA_SSL}/certificate.crt`,
+    { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' },
+  ],
   checks: [
     ...onPorts('cert.trusted'),
     { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },

@@ -13,7 +13,12 @@ export default defineExercise({
   setup: [...wildcardDeployed(), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   // Each key travels with its certificate: the grading sandbox's own certificates are from another issuance.
-  submission: [`${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`, `${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_SSL}/certificate.crt`],
+  submission: [
+    { path: `${HESTIA_MAIL}/mail.domaine.tld.key`, owner: 'root:Debian-exim' },
+    { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' },
+    `${HESTIA_MAIL}/mail.domaine.tld.crt`,
+    `${HESTIA_SSL}/certificate.crt`,
+  ],
   checks: [
     ...onPorts('cert.trusted', {}, [587, 465]),
     { id: 'cert.trusted', key: 'cert.trusted.fallback', target: { service: 'mail', port: 465, servername: 'autoconfig.domaine.tld' } },

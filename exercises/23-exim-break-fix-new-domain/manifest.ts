@@ -12,7 +12,7 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [...wildcardDeployed(), issueInToolbox(HOST), ...stageAsAcmeSh(HOST), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: [`${HESTIA_MAIL}/${HOST}.crt`, `${HESTIA_MAIL}/${HOST}.key`],
+  submission: [`${HESTIA_MAIL}/${HOST}.crt`, { path: `${HESTIA_MAIL}/${HOST}.key`, owner: 'root:Debian-exim' }],
   checks: [
     { id: 'cert.sni.selects', target: { service: 'mail', port: 465 }, params: { names: { [HOST]: HOST, 'mail.domaine.tld': 'mail.domaine.tld' } } },
     ...onPorts('cert.name.matches', { target: { service: 'mail', servername: HOST } }, [25, 587]),

@@ -25,9 +25,9 @@ export default defineExercise({
   submission: [
     '/etc/exim4/exim4.conf.template',
     CRT,
-    KEY,
+    { path: KEY, owner: 'root:Debian-exim' },
     `${HESTIA_SSL}/certificate.crt`,
-    `${HESTIA_SSL}/certificate.key`,
+    { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' },
     '/usr/local/bin/deploy-mail-cert.sh',
     '/etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh',
     DEFAULT_SCRIPT,
