@@ -41,3 +41,30 @@ describe('whether a mail server answers, decided from the host', () => {
     expect(await portAnswers('127.0.0.1', port, { greeting: true })).toBe(false)
   })
 })
+
+describe('waiting for an implicit-TLS port (465) without leaving an error in the server log', () => {
+  it('completes a TLS handshake and closes cleanly, so the server sees no aborted handshake', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const path = await import('node:path')
+    const { createServer: createTlsServer } = await import('node:tls')
+    const dir = mkdtempSync(path.join(tmpdir(), 'stl-465-'))
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=mail.domaine.tld',
+      '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')], { stdio: 'ignore' })
+    const s = createTlsServer({ key: readFileSync(path.join(dir, 'k.pem')), cert: readFileSync(path.join(dir, 'c.pem')) }, (c) => c.on('error', () => {}))
+    rmSync(dir, { recursive: true, force: true })
+    servers.push(s)
+    const aborted: string[] = []
+    let handshakes = 0
+    // What Exim logs as "TLS error on connection from … (gnutls_handshake)": a client gone before the handshake ended.
+    s.on('tlsClientError', (e) => aborted.push(e.message))
+    s.on('secureConnection', () => handshakes++)
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+    const port = (s.address() as { port: number }).port
+    expect(await portAnswers('127.0.0.1', port, { greeting: false, tls: true })).toBe(true)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(aborted).toEqual([])
+    expect(handshakes).toBe(1)
+  })
+})

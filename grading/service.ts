@@ -1,5 +1,6 @@
 // Installs submitted files into the mail service and reloads it the way each lab's MTA expects, keeping its own log as evidence.
 import { connect } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import path from 'node:path'
 import type { LabName, SandboxHandle } from '../checker/sandbox-handle.ts'
 import { stripControl } from '../core/text.ts'
@@ -43,6 +44,8 @@ const SERVICE = 'mail'
 const START_TIMEOUT_MS = 20_000
 /** How long extra ports the exercise probes (587, 465) get to appear; their absence is for the checks to judge. */
 const PORT_WAIT_MS = 5_000
+/** Ports where the labs' servers speak TLS from the first byte (Exim's tls_on_connect_ports, Postfix's smtps). */
+const IMPLICIT_TLS_PORTS: ReadonlySet<number> = new Set([465])
 
 export type LogMark = ReadonlyMap<string, number>
 
@@ -151,7 +154,8 @@ export interface ReloadOutcome {
  * (any reply code: a 421 or 554 banner is still a running server) arrives. Decided outside the container,
  * so a replaced `postfix status` or `pidof` cannot fake a running server.
  */
-export function portAnswers(host: string, port: number, opts: { greeting: boolean; timeoutMs?: number }): Promise<boolean> {
+export function portAnswers(host: string, port: number, opts: { greeting: boolean; tls?: boolean; timeoutMs?: number }): Promise<boolean> {
+  if (opts.tls) return tlsPortAnswers(host, port, opts.timeoutMs ?? 3_000)
   return new Promise((resolve) => {
     const socket = connect({ host, port })
     let buf = ''
@@ -181,6 +185,46 @@ export function portAnswers(host: string, port: number, opts: { greeting: boolea
   })
 }
 
+/**
+ * On an implicit-TLS port a bare connect-and-close is an aborted handshake, which Exim logs as a TLS error
+ * (and exim.log.no-tls-errors then blames the learner): finish the handshake and close cleanly instead. A port that
+ * accepts but whose handshake fails still answers; the checks judge the handshake.
+ */
+function tlsPortAnswers(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let connected = false
+    let settled = false
+    // Only whether the port is up matters here, never who the server claims to be.
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, servername: 'mail.domaine.tld' })
+    const done = (ok: boolean) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(ok)
+    }
+    const timer = setTimeout(() => (socket.destroy(), done(connected)), timeoutMs)
+    socket.on('connect', () => (connected = true))
+    socket.on('secureConnect', () => {
+      done(true)
+      // A polite QUIT after the (encrypted) banner, as on port 25, so the log holds a plain "quit", no lost connection.
+      const bye = setTimeout(() => socket.end(), 2_000)
+      bye.unref()
+      let buf = ''
+      let quit = false
+      socket.on('data', (d: Buffer) => {
+        buf += d.toString('latin1')
+        if (!quit && /^\d{3} /m.test(buf)) {
+          quit = true
+          socket.write('QUIT\r\n')
+        }
+      })
+      socket.on('end', () => (clearTimeout(bye), socket.end()))
+    })
+    socket.on('error', () => done(connected))
+    socket.on('close', () => done(connected))
+  })
+}
+
 async function poll(test: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   for (let delay = 200; ; delay = Math.min(delay * 1.5, 1000)) {
@@ -203,7 +247,7 @@ export async function reloadService(handle: SandboxHandle, files: readonly Mappe
   if (r.exitCode === 0 && !started) lines.push(`(${handle.lab === 'postfix' ? 'Postfix' : 'Exim'} ne répond pas sur le port 25 après ${START_TIMEOUT_MS / 1000} s / not listening on port 25 after ${START_TIMEOUT_MS / 1000} s)`)
   if (started) {
     const ports = [...new Set(extraPorts.filter((p) => p !== 25))]
-    if (ports.length) await poll(async () => (await Promise.all(ports.map((p) => portAnswers(host, p, { greeting: false })))).every(Boolean), PORT_WAIT_MS)
+    if (ports.length) await poll(async () => (await Promise.all(ports.map((p) => portAnswers(host, p, { greeting: false, tls: IMPLICIT_TLS_PORTS.has(p) })))).every(Boolean), PORT_WAIT_MS)
     // A reload that "worked" but whose daemon died right after (a fatal error at start-up) is a failure too.
     started = await smtpAnswers()
   }
