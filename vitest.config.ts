@@ -1,5 +1,10 @@
 // Two test projects: fast unit tests (no Docker) and sandbox tests against real containers.
+import os from 'node:os'
+import path from 'node:path'
 import { defineConfig } from 'vitest/config'
+
+// Pebble roots that tests' sandboxes record (sandbox/lab-roots.ts) go to a folder of this run, never the user's own.
+process.env.SMTP_TLS_LAB_ROOTS_DIR ??= path.join(os.tmpdir(), `stl-test-roots-${process.pid}`)
 
 export default defineConfig({
   test: {

@@ -70,33 +70,17 @@ function pack(name: string, files: SubmissionFiles, modes: SubmissionModes, as: 
   return p
 }
 
-/** The scoring rule's "complete" state, whichever way the grade spells it. */
-function stateOf(g: SubmissionGrade): string {
-  const s = (g as SubmissionGrade & { state?: string }).state
-  return s ?? (g.inconclusive.length === 0 ? 'complete' : 'incomplete')
-}
+const stateOf = (g: SubmissionGrade): string => g.state
 
 const secs = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(1)
 
 /**
- * Exercises that cannot reach full marks through `grade` today, for reasons outside the exercise (see the report of
- * issue 9): these tests are expected to fail, and start failing as "unexpectedly passed" once the cause is fixed.
- * - pebble (resolved, sandbox/lab-roots.ts: grading trusts every Pebble root this machine's labs used; the label stays
- *   until each exercise is shown to pass): a submitted certificate comes from the harvest sandbox's Pebble, whose root
- *   the grading sandbox's Pebble (a new root at every start) never had.
- * - owner (resolved, grading/ownership.ts: the submitted mode, and the archive's or the manifest's owner, reach the
- *   graded container).
- * - start-fails: the start state breaks both key pairs, so every cert.trusted criterion fails there too, but
- *   startFails names only the two file criteria; the solution gets full marks.
- * - grader-log: one of the checks' own probes, in the second after the restart, makes Exim log
- *   `TLS error on connection from [gateway] (gnutls_handshake): (unknown error code)`, which then fails
- *   exim.log.no-tls-errors; every other criterion passes. (The wait for port 465 made such errors too, with a bare
- *   connect: it now completes the handshake, grading/service.ts.)
+ * Exercises that cannot reach full marks through `grade` for a reason outside the exercise, by cause: such a test is
+ * expected to fail, and reports "unexpectedly passed" once the cause is fixed. Empty since issue 9: certificates from
+ * another sandbox's Pebble are trusted (sandbox/lab-roots.ts), submitted modes and owners reach the graded container
+ * (grading/ownership.ts), and exim.log.no-tls-errors judges ambiguous handshake errors only in its own window.
  */
-const BLOCKED: Readonly<Record<string, string>> = {
-  'exim-break-fix-private-key': 'start-fails',
-  'exim-production-checklist': 'grader-log',
-}
+const BLOCKED: Readonly<Record<string, string>> = {}
 
 async function gradeBothWays(id: string, exercise: Exercise, as: Format): Promise<void> {
   const n = String(exercise.order).padStart(2, '0')

@@ -31,8 +31,8 @@ export default defineExercise({
       params: { certPath: `${HESTIA_SSL}/certificate.crt`, keyPath: `${HESTIA_SSL}/certificate.key` },
     },
   ],
-  // With an unreadable key the handshake dies: the grader sees no certificate (inconclusive); the files show why.
-  startFails: ['file.key.permissions.sni', 'file.key.matches-cert.fallback'],
+  // Both key pairs are broken at the start: every handshake dies (a fail, the server's doing), and the files show why.
+  startFails: ['cert.trusted.587', 'cert.trusted.465', 'cert.trusted.fallback', 'file.key.permissions.sni', 'file.key.matches-cert.fallback'],
   hints: [
     {
       fr: '`grep "TLS error" /var/log/exim4/mainlog | tail -5` : avec GnuTLS, une clé illisible ne donne pas toujours le message du support ; notez le fichier et l’erreur.',
