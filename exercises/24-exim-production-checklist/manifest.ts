@@ -28,6 +28,8 @@ export default defineExercise({
     { path: KEY, owner: 'root:Debian-exim' },
     `${HESTIA_SSL}/certificate.crt`,
     { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' },
+    `${HESTIA_MAIL}/smtp.domaine.tld.crt`,
+    { path: `${HESTIA_MAIL}/smtp.domaine.tld.key`, owner: 'root:Debian-exim' },
     '/usr/local/bin/deploy-mail-cert.sh',
     '/etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh',
     DEFAULT_SCRIPT,

@@ -3,8 +3,9 @@
 # Checklist items 5-7 and 11: ports as the course lists them, AUTH hidden before TLS, TLS 1.2+ with a GnuTLS priority string;
 # then a clean restart so the logs start afresh.
 set -euo pipefail
-# Item 11: the log names smtp.domaine.tld.crt, a certificate without its key (Exim pairs it with certificate.key).
-rm -f /usr/local/hestia/ssl/mail/smtp.domaine.tld.crt
+# Item 11: the log names smtp.domaine.tld.crt, a certificate without its key (Exim pairs it with certificate.key):
+# give it its own key, a file a submission can carry (a deletion it cannot).
+install -m 640 -o root -g Debian-exim /etc/letsencrypt/live/domaine.tld/privkey.pem /usr/local/hestia/ssl/mail/smtp.domaine.tld.key
 tpl=/etc/exim4/exim4.conf.template
 sed -i -E '/^\s*(auth_advertise_hosts|tls_require_ciphers)\s*=/d' "$tpl"
 sed -i -E 's/^daemon_smtp_ports = .*/daemon_smtp_ports = 25 : 587 : 465/; s/^tls_on_connect_ports = .*/tls_on_connect_ports = 465/' "$tpl"
