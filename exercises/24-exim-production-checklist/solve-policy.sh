@@ -4,7 +4,9 @@
 # then a clean restart so the logs start afresh.
 set -euo pipefail
 # Item 11: the log names smtp.domaine.tld.crt, a certificate without its key (Exim pairs it with certificate.key):
-# give it its own key, a file a submission can carry (a deletion it cannot).
+# give it its own key, a file a submission can carry (a deletion it cannot). Both from the live lineage at once: a
+# renewal since the setup has changed the key.
+install -m 644 -o root -g root /etc/letsencrypt/live/domaine.tld/fullchain.pem /usr/local/hestia/ssl/mail/smtp.domaine.tld.crt
 install -m 640 -o root -g Debian-exim /etc/letsencrypt/live/domaine.tld/privkey.pem /usr/local/hestia/ssl/mail/smtp.domaine.tld.key
 tpl=/etc/exim4/exim4.conf.template
 sed -i -E '/^\s*(auth_advertise_hosts|tls_require_ciphers)\s*=/d' "$tpl"
