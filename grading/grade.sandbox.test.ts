@@ -129,7 +129,7 @@ describe('a class batch', () => {
     expect(by.get('eve')!.verdict).toBe('rejected')
     expect(by.get('eve')!.rejectCode).toBe('path-escapes')
     expect(classCsv(r.grades, 'en').split('\r\n')[0]).toBe(
-      'learner,verdict,score,max_score,percent,note,service.starts,smtp.banner.no-version,smtp.vrfy.disabled,smtp.etrn.rejected,smtp.auth.hidden-before-tls,smtp.connection-limit,tls.cipher.no-weak,tls.implicit',
+      '"learner","verdict","score","max_score","percent","note","exercise","batch","batch_started_at","service.starts","smtp.banner.no-version","smtp.vrfy.disabled","smtp.etrn.rejected","smtp.auth.hidden-before-tls","smtp.connection-limit","tls.cipher.no-weak","tls.implicit"',
     )
     const reopened = new ProgressStore(dataDir)
     expect(reopened.listGrades({ batch }).map((g) => [g.learner, g.verdict])).toEqual([['ana', 'graded'], ['ben', 'graded'], ['eve', 'rejected']])

@@ -352,8 +352,8 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
   it('grade --class stores two graded submissions, and /instructor shows them with a CSV export', async () => {
     const r = await gradeRun!
     expect(r.code, r.stderr).toBe(0)
-    const summary = JSON.parse(r.stdout) as { counts: { submissions: number; graded: number; rejected: number; error: number; complete: number } }
-    expect(summary.counts).toEqual({ submissions: 2, graded: 1, rejected: 1, error: 0, complete: 1 })
+    const summary = JSON.parse(r.stdout) as { counts: { submissions: number; graded: number; rejected: number; error: number; passed: number; incomplete: number } }
+    expect(summary.counts).toEqual({ submissions: 2, graded: 1, rejected: 1, error: 0, passed: 1, incomplete: 0 })
     const checks = await exerciseChecks(POSTFIX_EXERCISE)
 
     await goto(`${started.origin}/instructor?token=${started.token}`)

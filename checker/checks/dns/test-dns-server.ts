@@ -58,7 +58,18 @@ function answer(zone: TestZone, query: DecodedPacket, transport: 'udp' | 'tcp'):
   })
 }
 
+/** UDP and TCP on one port: a random UDP port may be taken on TCP by another test file, so try again with another. */
 export async function startTestDnsServer(zone: TestZone): Promise<TestDnsServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(zone)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err
+    }
+  }
+}
+
+async function startOnce(zone: TestZone): Promise<TestDnsServer> {
   let current = zone
   const queries: TestDnsServer['queries'] = []
   const record = (p: DecodedPacket, transport: 'udp' | 'tcp'): void => {
@@ -109,7 +120,7 @@ export async function startTestDnsServer(zone: TestZone): Promise<TestDnsServer>
     })
   })
   await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject)
+    tcp.once('error', (err) => udp.close(() => reject(err)))
     tcp.listen(port, '127.0.0.1', () => resolve())
   })
   return {
