@@ -1,26 +1,12 @@
 // smtp.vrfy.disabled and smtp.tls.required-before-mail against answers recorded from the labs' real servers
 // (Postfix 3.7 and Exim 4.96, December 2026), replayed word for word by a loopback SMTP server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPki, fullchain } from '../../test-support/pki.ts'
+import { describe, expect, it } from 'vitest'
 import { FAST, runCheck } from '../../test-support/run-check.ts'
-import { scriptedSmtp, type RunningServer, type ScriptedSmtpOptions } from '../../test-support/smtp-servers.ts'
+import { useScriptedSmtp } from '../../test-support/scripted-fleet.ts'
+import type { ScriptedSmtpOptions } from '../../test-support/smtp-servers.ts'
 import type { Target } from '../../types.ts'
 
-let tlsOpts: { key: string; cert: string }
-const servers: RunningServer[] = []
-async function serve(o: ScriptedSmtpOptions, port?: number): Promise<Target> {
-  const s = await scriptedSmtp({ tls: tlsOpts, ...o })
-  servers.push(s)
-  return { host: s.host, port: port ?? s.port, mode: 'starttls', timeouts: FAST, domain: 'domaine.tld' }
-}
-beforeAll(async () => {
-  const pki = await createPki()
-  const leaf = await pki.leaf(['mail.domaine.tld'])
-  tlsOpts = { key: leaf.key, cert: fullchain(leaf, pki) }
-})
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
+const serve = useScriptedSmtp({ domain: 'domaine.tld' })
 
 // EHLO keywords as each server sent them before STARTTLS on 587.
 const POSTFIX_EHLO = ['PIPELINING', 'SIZE 10240000', 'VRFY', 'ETRN', 'ENHANCEDSTATUSCODES', '8BITMIME', 'DSN', 'SMTPUTF8', 'CHUNKING']

@@ -1,25 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPki, fullchain } from '../../test-support/pki.ts'
+import { describe, expect, it } from 'vitest'
 import { FAST, runCheck } from '../../test-support/run-check.ts'
-import { scriptedSmtp, type RunningServer, type ScriptedSmtpOptions } from '../../test-support/smtp-servers.ts'
+import { useScriptedSmtp } from '../../test-support/scripted-fleet.ts'
 import type { Target } from '../../types.ts'
 import { bannerLeak } from './banner-no-version.ts'
 
-let tlsOpts: { key: string; cert: string }
-const servers: RunningServer[] = []
-async function serve(o: ScriptedSmtpOptions = {}, port?: number): Promise<Target> {
-  const s = await scriptedSmtp({ tls: tlsOpts, ...o })
-  servers.push(s)
-  return { host: s.host, port: port ?? s.port, mode: 'starttls', timeouts: FAST }
-}
-beforeAll(async () => {
-  const pki = await createPki()
-  const leaf = await pki.leaf(['mail.domaine.tld'])
-  tlsOpts = { key: leaf.key, cert: fullchain(leaf, pki) }
-})
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
+const serve = useScriptedSmtp()
 
 describe('smtp.banner.no-version', () => {
   it('an Exim banner with its version fails, a Postfix (Debian) banner warns, a bare one passes', async () => {
