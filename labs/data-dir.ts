@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import path from 'node:path'
 import { UserError } from '../bin/errors.ts'
 import { ProgressStore, type Learner } from './progress-store.ts'
+import { pidAlive } from '../core/process.ts'
 
 export const DEFAULT_DATA_DIR = '.lab-data'
 export const LOCAL_LEARNER = 'local'
@@ -19,14 +20,6 @@ export interface OpenedDataDir {
   release(): void
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Takes the data dir's lock; a lock left by a dead process (SIGKILL) is taken over. */
 export function lockDataDir(dir: string): () => void {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { LABEL_OWNER, LABEL_OWNER_BOOT, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_OWNER_START } from './docker.ts'
+import { pidAlive } from '../core/process.ts'
 
 /** A learner's or a user's own sandbox: never removed by anybody else. */
 export const USER_OWNER = 'user'
@@ -58,15 +59,6 @@ export function ownerLabels(owner: string): Record<string, string> {
   return { [LABEL_OWNER]: owner, ...self }
 }
 
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /**
  * Reads the owner labels of a session's network or container. A pid gone, a pid now held by a process that started
@@ -82,7 +74,7 @@ export function ownerOf(labels: Readonly<Record<string, string>> | undefined): O
     return { owner, pid, state: 'unknown', why: `made on host ${l[LABEL_OWNER_HOST] ?? '?'}` }
   const boot = readOr('/proc/sys/kernel/random/boot_id', '')
   if (boot && l[LABEL_OWNER_BOOT] && l[LABEL_OWNER_BOOT] !== boot) return { owner, pid, state: 'dead', why: 'the host rebooted since' }
-  if (!pidExists(pid)) return { owner, pid, state: 'dead', why: `process ${pid} is gone` }
+  if (!pidAlive(pid)) return { owner, pid, state: 'dead', why: `process ${pid} is gone` }
   const start = processStartTime(pid)
   if (start && l[LABEL_OWNER_START] && start !== l[LABEL_OWNER_START])
     return { owner, pid, state: 'dead', why: `pid ${pid} now belongs to another process` }
