@@ -19,6 +19,9 @@ describe("a learner's stopped sandbox", () => {
   it("survives another session's reaper and is restarted, with its work, by its own up", async () => {
     const first = await upLab({ lab: 'exim', session: learner })
     await first.writeFile('mail', '/root/my-work.txt', 'what the learner did\n')
+    // Dovecot's pid file survives the stop; after a restart its pid may belong to another process (CI saw it).
+    // Pid 1 (tini) is always alive, so this makes that reuse certain rather than a matter of luck.
+    await first.writeFile('mail', '/run/dovecot/master.pid', '1\n')
     // What a reboot or `systemctl restart docker` leaves: every container of the session exited.
     const cs = await docker.listContainers({ filters: { label: [`${LABEL_SESSION}=${learner}`] } })
     await Promise.all(cs.map((c) => docker.getContainer(c.Id).stop({ t: 1 })))
