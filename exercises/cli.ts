@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import { UserError } from '../bin/errors.ts'
 import type { Lang } from '../checker/types.ts'
-import { submissionPaths } from './define.ts'
+import { submissionPath, submissionPaths, submissionService } from './define.ts'
 import type { Exercise } from './load.ts'
 import type { ProofResult } from './runner.ts'
 
@@ -75,7 +75,7 @@ export function register(program: Command): void {
       const m = ex!.manifest
       const text = await ex!.text(lang)
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ id: m.id, lab: m.lab, title: m.title, text, checks: m.checks, hints: m.hints, submission: submissionPaths(m) }, null, 2) + '\n')
+        process.stdout.write(JSON.stringify({ id: m.id, lab: m.lab, title: m.title, text, checks: m.checks, hints: m.hints, submission: submissionPaths(m), submissionServices: Object.fromEntries(m.submission.map((e) => [submissionPath(e), submissionService(e)])) }, null, 2) + '\n')
         return
       }
       const out = [

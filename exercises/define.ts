@@ -59,8 +59,13 @@ export type Step = ScriptStep | CopyStep
  */
 export type StepsSpec = RelPath | readonly Step[]
 
-/** A declared file: its absolute path, or the path with the `user:group` it must be installed as. */
-export type SubmissionEntry = string | { readonly path: string; readonly owner: `${string}:${string}` }
+/**
+ * A declared file: its absolute path in the mail service, or the path with the `user:group` it must be installed as
+ * and the service it belongs to (default mail: a website or the records a learner published live elsewhere).
+ */
+export type SubmissionEntry =
+  | string
+  | { readonly path: string; readonly owner?: `${string}:${string}`; readonly service?: ServiceName }
 
 export function submissionPath(entry: SubmissionEntry): string {
   return typeof entry === 'string' ? entry : entry.path
@@ -73,7 +78,12 @@ export function submissionPaths(manifest: { readonly submission: readonly Submis
 
 /** Declared path → `user:group`, for the entries that name an owner. */
 export function submissionOwners(manifest: { readonly submission: readonly SubmissionEntry[] }): ReadonlyMap<string, string> {
-  return new Map(manifest.submission.flatMap((e) => (typeof e === 'string' ? [] : [[e.path, e.owner] as const])))
+  return new Map(manifest.submission.flatMap((e) => (typeof e === 'string' || !e.owner ? [] : [[e.path, e.owner] as const])))
+}
+
+/** The service a declared file is installed in. */
+export function submissionService(entry: SubmissionEntry): ServiceName {
+  return typeof entry === 'string' ? 'mail' : (entry.service ?? 'mail')
 }
 
 export interface ExerciseManifest<Local extends string = never> {
@@ -93,6 +103,12 @@ export interface ExerciseManifest<Local extends string = never> {
    * installs the file as when the submission's format carries no owner (zip, folder): the owner the text asks for.
    */
   readonly submission: readonly SubmissionEntry[]
+  /**
+   * What grading runs after installing the submitted files, to put them in service the way the text has the learner
+   * do it by hand (enable a website, publish the handed-in DNS records). Only for what leaves no file: a failing step
+   * is the submission's fault, shown as the service not starting.
+   */
+  readonly publish?: StepsSpec
   readonly checks: readonly ExerciseCheck<CheckId | Local>[]
   readonly hints: readonly Localized[]
   /**

@@ -29,7 +29,7 @@ export interface Exercise {
   readonly dir: string
   readonly order: number
   text(lang: Lang): Promise<string>
-  steps(which: 'setup' | 'solution'): ResolvedStep[]
+  steps(which: 'setup' | 'solution' | 'publish'): ResolvedStep[]
 }
 
 const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
@@ -97,12 +97,17 @@ export function loadExercise(folder: string, manifest: AnyExercise, root = EXERC
   for (const e of manifest.submission) {
     const p = submissionPath(e)
     if (!path.posix.isAbsolute(p) || p.split('/').includes('..')) fail(`submission path "${p}" must be absolute without ..`)
-    if (typeof e !== 'string' && !/^[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*$/.test(e.owner)) fail(`submission ${p}: owner "${e.owner}" must be user:group`)
+    if (typeof e !== 'string' && e.owner !== undefined && !/^[A-Za-z_][\w.-]*:[A-Za-z_][\w.-]*$/.test(e.owner)) fail(`submission ${p}: owner "${e.owner}" must be user:group`)
   }
+  // A submitted file is found by its path or basename: a path declared twice could not say which service it is for.
+  const paths = manifest.submission.map(submissionPath)
+  if (new Set(paths).size !== paths.length) fail('a submission path is declared twice')
   const dir = path.join(root, folder)
   // Resolve everything now so a bad path fails at load time, not in the middle of a proof.
   const setup = resolveSteps(dir, manifest.setup)
   const solution = resolveSteps(dir, manifest.solution)
+  const publish = manifest.publish ? resolveSteps(dir, manifest.publish) : []
+  if (publish.length && manifest.submission.length === 0) fail('publish steps need a submission')
   const textFr = resolveInside(dir, manifest.text)
   const textEn = manifest.textEn ? resolveInside(dir, manifest.textEn) : undefined
   readFileSync(textFr)
@@ -114,7 +119,7 @@ export function loadExercise(folder: string, manifest: AnyExercise, root = EXERC
     dir,
     order: Number(m[1]),
     text: async (lang: Lang) => readFile(lang === 'en' && textEn ? textEn : textFr, 'utf8'),
-    steps: (which: 'setup' | 'solution') => (which === 'setup' ? setup : solution),
+    steps: (which: 'setup' | 'solution' | 'publish') => (which === 'setup' ? setup : which === 'solution' ? solution : publish),
   })
 }
 

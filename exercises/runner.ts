@@ -68,7 +68,7 @@ async function runStep(handle: SandboxHandle, exercise: Exercise, step: Resolved
   }
 }
 
-async function runSteps(handle: SandboxHandle, exercise: Exercise, which: 'setup' | 'solution', log: Log): Promise<void> {
+async function runSteps(handle: SandboxHandle, exercise: Exercise, which: 'setup' | 'solution' | 'publish', log: Log): Promise<void> {
   for (const step of exercise.steps(which)) await runStep(handle, exercise, step, log)
 }
 
@@ -78,6 +78,11 @@ export function applySetup(handle: SandboxHandle, exercise: Exercise, log: Log =
 
 export function applySolution(handle: SandboxHandle, exercise: Exercise, log: Log = () => {}): Promise<void> {
   return runSteps(handle, exercise, 'solution', log)
+}
+
+/** Grading's own steps that put submitted files in service (manifest `publish`); throws StepError when one fails. */
+export function applyPublish(handle: SandboxHandle, exercise: Exercise, log: Log = () => {}): Promise<void> {
+  return runSteps(handle, exercise, 'publish', log)
 }
 
 /** What grading needs to know about a sandbox beyond addresses. */

@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { getCheck, isCheckId } from '../checker/registry.ts'
 import type { Lang, Localized } from '../checker/types.ts'
 import type { Exercise } from '../exercises/load.ts'
-import { applySetup, gradeExercise, type GradedResult } from '../exercises/runner.ts'
+import type { SandboxHandle } from '../checker/sandbox-handle.ts'
+import { stripControl } from '../core/text.ts'
+import { applyPublish, applySetup, gradeExercise, StepError, type GradedResult } from '../exercises/runner.ts'
 import { DEFAULT_LIMITS, mapSubmission, readSubmission, SubmissionRejected, type IntakeLimits, type MappedSubmission, type RejectCode } from './intake.ts'
 import { criterionPoints, score, type Criterion, type Score } from './score.ts'
-import { installFiles, markLogs, newLogLines, reloadService } from './service.ts'
+import { installFiles, markLogs, newLogLines, reloadService, type ReloadOutcome } from './service.ts'
 import { preparedSandbox } from './prepared.ts'
 
 export type Verdict = 'graded' | 'rejected' | 'error'
@@ -161,6 +163,24 @@ function notStarted(exercise: Exercise): Criterion[] {
   })
 }
 
+/**
+ * Runs the exercise's publish steps (manifest `publish`): what the text has the learner do by hand with the files, on
+ * the start state's own tools. The sandbox was healthy a moment ago, so a failing step is the submitted files' doing
+ * (an nginx site that does not load, a record nsupdate refuses): the service is then down, with the step's own words.
+ */
+async function publish(handle: SandboxHandle, exercise: Exercise, reload: ReloadOutcome, log: Log): Promise<ReloadOutcome> {
+  if (exercise.steps('publish').length === 0) return reload
+  const t0 = Date.now()
+  try {
+    await applyPublish(handle, exercise, log)
+    return { ...reload, lines: [...reload.lines, `$ (publish) ${exercise.steps('publish').map((s) => (s.kind === 'script' ? s.name : 'copy')).join(', ')}: ok`], durationMs: reload.durationMs + Date.now() - t0 }
+  } catch (err) {
+    if (!(err instanceof StepError)) throw err
+    const said = `${err.stderr}\n${err.stdout}`.split('\n').map((l) => stripControl(l).trim()).filter(Boolean).slice(-20)
+    return { ...reload, started: false, exitCode: 1, lines: [...reload.lines, `$ (publish) ${err.message.split('\n')[0]}`, ...said], durationMs: reload.durationMs + Date.now() - t0 }
+  }
+}
+
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new GradingAborted()
 }
@@ -207,7 +227,8 @@ export async function gradeMapped(exercise: Exercise, mapped: MappedSubmission, 
     const logMark = await markLogs(handle)
     const installed = await installFiles(handle, mapped.files)
     const ports = exercise.manifest.checks.filter((c) => c.target.service === 'mail' && c.target.port).map((c) => c.target.port!)
-    const reload = await reloadService(handle, mapped.files, logMark, ports)
+    const reloaded = await reloadService(handle, mapped.files, logMark, ports)
+    const reload = reloaded.started ? await publish(handle, exercise, reloaded, (l) => log(`${opts.learner}:   ${l}`)) : reloaded
     lap('install')
     log(`${opts.learner}: ${mapped.files.length} file(s) installed, service ${reload.started ? 'up' : 'DOWN'}`)
     const service: Criterion = {

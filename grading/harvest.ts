@@ -1,7 +1,7 @@
 // Reference submissions read back from a real sandbox (start state, scripted solution), and a postconf-like editor to derive partial ones.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { submissionPaths } from '../exercises/define.ts'
+import { submissionPath, submissionService } from '../exercises/define.ts'
 import type { Exercise } from '../exercises/load.ts'
 import { applySetup, applySolution, labTrust } from '../exercises/runner.ts'
 import { newSession } from './grade.ts'
@@ -25,10 +25,11 @@ export interface Harvest {
 async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<{ files: SubmissionFiles; modes: SubmissionModes }> {
   const files = new Map<string, Buffer>()
   const modes = new Map<string, number>()
-  for (const p of submissionPaths(exercise.manifest)) {
-    const st = await handle.stat('mail', p)
+  for (const e of exercise.manifest.submission) {
+    const p = submissionPath(e)
+    const st = await handle.stat(submissionService(e), p)
     if (!st?.isFile) continue
-    files.set(p, await handle.readFile('mail', p, 256 * 1024))
+    files.set(p, await handle.readFile(submissionService(e), p, 256 * 1024))
     modes.set(p, st.mode)
   }
   return { files, modes }

@@ -9,7 +9,8 @@ import { createGunzip } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import yauzl from 'yauzl'
 import type { Localized } from '../checker/types.ts'
-import { submissionPath, type SubmissionEntry } from '../exercises/define.ts'
+import type { ServiceName } from '../checker/sandbox-handle.ts'
+import { submissionOwners, submissionPath, submissionService, type SubmissionEntry } from '../exercises/define.ts'
 
 export interface IntakeLimits {
   /** Largest single file, in bytes (default 256 KiB). */
@@ -491,8 +492,10 @@ export async function readSubmission(p: string, limits: IntakeLimits = DEFAULT_L
 }
 
 export interface MappedFile {
-  /** Absolute path inside the mail service, as the manifest declares it. */
+  /** Absolute path inside `service`, as the manifest declares it. */
   readonly target: string
+  /** The sandbox service it is installed in (mail unless the manifest says otherwise). */
+  readonly service: ServiceName
   /** Where it came from in the submission. */
   readonly rel: string
   readonly content: Buffer
@@ -513,7 +516,8 @@ export interface MappedSubmission {
 
 function tryMap(files: ReadonlyMap<string, SubmittedFile>, entries: readonly SubmissionEntry[], prefix: string) {
   const declared = entries.map(submissionPath)
-  const owners = new Map(entries.flatMap((e) => (typeof e === 'string' ? [] : [[e.path, e.owner] as const])))
+  const owners = submissionOwners({ submission: entries })
+  const services = new Map(entries.map((e) => [submissionPath(e), submissionService(e)]))
   const basenames = new Map<string, number>()
   for (const d of declared) basenames.set(path.posix.basename(d), (basenames.get(path.posix.basename(d)) ?? 0) + 1)
   const found: MappedFile[] = []
@@ -538,7 +542,7 @@ function tryMap(files: ReadonlyMap<string, SubmittedFile>, entries: readonly Sub
     }
     used.add(hit)
     const f = files.get(hit)!
-    found.push({ target, rel: hit, content: f.content, mode: f.mode, owner: f.owner, declaredOwner: owners.get(target) ?? null })
+    found.push({ target, service: services.get(target) ?? 'mail', rel: hit, content: f.content, mode: f.mode, owner: f.owner, declaredOwner: owners.get(target) ?? null })
   }
   return { found, missing, used }
 }

@@ -2,7 +2,7 @@
 import { connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import path from 'node:path'
-import type { LabName, SandboxHandle } from '../checker/sandbox-handle.ts'
+import type { LabName, SandboxHandle, ServiceName } from '../checker/sandbox-handle.ts'
 import { stripControl } from '../core/text.ts'
 import type { MappedFile } from './intake.ts'
 import { idsByName, planInstall, type Accounts } from './ownership.ts'
@@ -84,8 +84,8 @@ export async function newLogLines(handle: SandboxHandle, mark: LogMark, opts: { 
 }
 
 /** The container's accounts, from its /etc/passwd and /etc/group read through the engine (never its own programs). */
-async function readAccounts(handle: SandboxHandle): Promise<Accounts> {
-  const read = (p: string) => handle.readFile(SERVICE, p, 1024 * 1024).then((b) => b.toString('utf8'), () => '')
+async function readAccounts(handle: SandboxHandle, service: ServiceName): Promise<Accounts> {
+  const read = (p: string) => handle.readFile(service, p, 1024 * 1024).then((b) => b.toString('utf8'), () => '')
   const [passwd, group] = await Promise.all([read('/etc/passwd'), read('/etc/group')])
   return { users: idsByName(passwd), groups: idsByName(group) }
 }
@@ -96,35 +96,38 @@ async function readAccounts(handle: SandboxHandle): Promise<Accounts> {
  */
 export async function installFiles(handle: SandboxHandle, files: readonly MappedFile[]): Promise<string[]> {
   const lines: string[] = []
-  const accounts = await readAccounts(handle)
+  const accounts = new Map<ServiceName, Promise<Accounts>>()
   for (const f of files) {
-    const before = await handle.stat(SERVICE, f.target)
+    const service = f.service
+    if (!accounts.has(service)) accounts.set(service, readAccounts(handle, service))
+    const before = await handle.stat(service, f.target)
     const dir = path.posix.dirname(f.target)
-    const mk = await handle.exec(SERVICE, ['mkdir', '-p', dir])
-    if (mk.exitCode !== 0) throw new Error(`mkdir -p ${dir} failed in ${SERVICE}: ${mk.stderr.trim()}`)
-    const plan = planInstall(f, before, accounts)
-    await handle.writeFile(SERVICE, f.target, f.content, plan.mode)
-    let after = await handle.stat(SERVICE, f.target)
+    const mk = await handle.exec(service, ['mkdir', '-p', dir])
+    if (mk.exitCode !== 0) throw new Error(`mkdir -p ${dir} failed in ${service}: ${mk.stderr.trim()}`)
+    const plan = planInstall(f, before, await accounts.get(service)!)
+    await handle.writeFile(service, f.target, f.content, plan.mode)
+    let after = await handle.stat(service, f.target)
     if (after && (after.uid !== plan.uid || after.gid !== plan.gid)) {
       // writeFile keeps an existing file's owner: change it by number (no name lookup inside the container), on the
       // start state's own image before any learner code has run, then check it through the engine.
-      const ch = await handle.exec(SERVICE, ['chown', '-h', `${plan.uid}:${plan.gid}`, '--', f.target])
-      if (ch.exitCode !== 0) throw new Error(`chown ${plan.owner} ${f.target} failed in ${SERVICE}: ${ch.stderr.trim()}`)
-      after = await handle.stat(SERVICE, f.target)
+      const ch = await handle.exec(service, ['chown', '-h', `${plan.uid}:${plan.gid}`, '--', f.target])
+      if (ch.exitCode !== 0) throw new Error(`chown ${plan.owner} ${f.target} failed in ${service}: ${ch.stderr.trim()}`)
+      after = await handle.stat(service, f.target)
     }
     if (!after || after.uid !== plan.uid || after.gid !== plan.gid || after.mode !== plan.mode) {
       throw new Error(`${f.target} installed as ${after ? `${after.mode.toString(8)} ${after.uid}:${after.gid}` : 'nothing'}, not ${plan.mode.toString(8)} ${plan.uid}:${plan.gid}`)
     }
     const refused = plan.refused !== undefined ? `; owner ${stripControl(plan.refused)} from the archive ignored` : ''
     lines.push(
-      `${f.rel} → ${f.target} (${f.content.length} bytes, ${after.mode.toString(8)} ${after.user}:${after.group} from the ${plan.ownerFrom}${refused}${before?.isFile ? ', replaced' : ', new'})`,
+      `${f.rel} → ${service === SERVICE ? '' : `${service}:`}${f.target} (${f.content.length} bytes, ${after.mode.toString(8)} ${after.user}:${after.group} from the ${plan.ownerFrom}${refused}${before?.isFile ? ', replaced' : ', new'})`,
     )
   }
   return lines
 }
 
 /** Postfix reads indexed maps (hash:, lmdb:…) from their compiled form: compile the submitted ones, as `postmap` would. */
-async function compileMaps(handle: SandboxHandle, files: readonly MappedFile[]): Promise<string[]> {
+async function compileMaps(handle: SandboxHandle, given: readonly MappedFile[]): Promise<string[]> {
+  const files = given.filter((f) => f.service === SERVICE)
   // main.cf and master.cf are never maps: most submissions need no postconf call at all.
   if (handle.lab !== 'postfix' || files.every((f) => /^\/etc\/postfix\/(main|master)\.cf$/.test(f.target))) return []
   // Which maps the configuration names comes from the trusted postconf; compiling stays the server's own postmap,

@@ -99,7 +99,7 @@ describe('the same misspelt path in a sandbox that is itself sick', () => {
       const handle = await upLab({ lab: 'postfix', session: sid, fresh: true })
       await applySetup(handle, exercise())
       const typo = withMainCf(ref.solution, { smtpd_tls_cert_file: '/etc/letsencrypt/live/mail.domaine.tld/fulchain.pem' })
-      const files = [...typo].map(([target, content]) => ({ target, rel: 'main.cf', content, mode: null }))
+      const files = [...typo].map(([target, content]) => ({ target, service: 'mail' as const, rel: 'main.cf', content, mode: null }))
       const mark = await markLogs(handle)
       await installFiles(handle, files)
       expect((await reloadService(handle, files, mark, [])).started).toBe(true)

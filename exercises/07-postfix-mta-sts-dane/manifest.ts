@@ -2,6 +2,8 @@
 import { defineExercise } from '../define.ts'
 import { issueCert, postfixTlsBaseline } from '../shared/steps.ts'
 
+const MAIL_LIVE = '/etc/letsencrypt/live/mail.domaine.tld'
+
 export default defineExercise({
   id: 'postfix-mta-sts-dane',
   lab: 'postfix',
@@ -10,9 +12,18 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: postfixTlsBaseline(),
   solution: [issueCert('mta-sts.domaine.tld'), { service: 'toolbox', script: './solve-toolbox.sh' }],
-  // The answer lives in the lab DNS (TXT, TLSA) and the toolbox's web server, not in any file of the mail host:
-  // no file a learner hands in can carry it, so `grade` refuses this exercise and the lab's own checks grade it.
-  submission: [],
+  // The answer lives in the lab DNS and the toolbox's web server: the hand-in is the site, the policy, the records as
+  // `dig` prints them, and the mail host's key and certificate that the TLSA record names. Grading installs them in a
+  // fresh sandbox, then `publish` does what the learner did by hand: enable the site, send the records (nsupdate).
+  submission: [
+    `${MAIL_LIVE}/fullchain.pem`,
+    `${MAIL_LIVE}/privkey.pem`,
+    { path: '/etc/nginx/sites-available/mta-sts', service: 'toolbox' },
+    { path: '/var/www/mta-sts/.well-known/mta-sts.txt', service: 'toolbox' },
+    { path: '/root/domaine.tld.zone', service: 'toolbox' },
+  ],
+  // The site's own certificate is lab infrastructure, as in the learner's sandbox: the grading lab issues it.
+  publish: [issueCert('mta-sts.domaine.tld'), { service: 'toolbox', script: './publish-toolbox.sh' }],
   checks: [
     { id: 'dns.mta-sts.record', target: { service: 'dns', domain: 'domaine.tld' } },
     { id: 'dns.mta-sts.policy', target: { service: 'dns', domain: 'domaine.tld' }, params: { mode: 'enforce' } },

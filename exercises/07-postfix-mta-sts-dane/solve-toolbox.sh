@@ -43,12 +43,16 @@ send
 NS
 
 # The zone is re-signed after the update; wait until the validating resolver serves the TLSA with AD.
+validated=
 for _ in $(seq 1 40); do
   if dig +dnssec +noall +comments +answer @"$LAB_DNS_IP" TLSA _25._tcp.mail.domaine.tld | grep -q 'flags:.* ad'; then
     # dig splits long hex in two words.
-    dig +short @"$LAB_DNS_IP" TLSA _25._tcp.mail.domaine.tld | tr -d ' ' | grep -qi "$spki" && exit 0
+    dig +short @"$LAB_DNS_IP" TLSA _25._tcp.mail.domaine.tld | tr -d ' ' | grep -qi "$spki" && { validated=1; break; }
   fi
   sleep 0.5
 done
-echo "TLSA not validated by the lab resolver" >&2
-exit 1
+[ -n "$validated" ] || { echo "TLSA not validated by the lab resolver" >&2; exit 1; }
+
+# What was published, as `dig` prints it: the file handed in with the site and the policy for grading.
+dig +noall +answer @"$LAB_DNS_IP" _mta-sts.domaine.tld TXT _smtp._tls.domaine.tld TXT _25._tcp.mail.domaine.tld TLSA > /root/domaine.tld.zone
+test "$(grep -c . /root/domaine.tld.zone)" -ge 3
