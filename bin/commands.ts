@@ -14,6 +14,7 @@ export const MODULES = {
   labs: () => import('../labs/cli.ts'),
   slides: () => import('../slides/cli.ts'),
   grading: () => import('../grading/cli.ts'),
+  class: () => import('../labs/class/cli.ts'),
 } satisfies Record<string, () => Promise<CliModule>>
 
 export type ModuleName = keyof typeof MODULES
@@ -29,6 +30,7 @@ export const COMMAND_MODULE: Readonly<Record<string, ModuleName>> = {
   serve: 'labs',
   slides: 'slides',
   grade: 'grading',
+  class: 'class',
 }
 
 /** The modules `argv` (user arguments, without node and script) needs: the command's own, or all of them. */

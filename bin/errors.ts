@@ -1,8 +1,2 @@
-// An error the user can act on: printed without a stack trace, with an exit code.
-export class UserError extends Error {
-  readonly userFacing = true
-  constructor(message: string, readonly exitCode = 2) {
-    super(message)
-    this.name = 'UserError'
-  }
-}
+// Moved to core/errors.ts (every folder imports it from there); this alias only keeps in-flight imports compiling.
+export { UserError } from '../core/errors.ts'

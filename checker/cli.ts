@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { Option, type Command } from 'commander'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 import type { CheckId } from './registry.ts'
 import type { CheckRequest } from './runner.ts'
 import type { Lang, RunReport, Target, TransportMode } from './types.ts'

@@ -1,10 +1,8 @@
 // The only way the checker (and exercises) reach a sandbox: sandbox/ implements it with dockerode,
 // tests and the CLI may implement it otherwise. The checker never imports dockerode.
 
-export type LabName = 'postfix' | 'exim'
-
-/** Services every lab has; a lab may add more (e.g. `partners` in the postfix lab). */
-export type ServiceName = 'mail' | 'dns' | 'acme' | 'toolbox' | 'partners' | (string & {})
+export type { LabName, ServiceName } from '../core/labs.ts'
+import type { LabName, ServiceName } from '../core/labs.ts'
 
 export interface ExecResult {
   readonly exitCode: number

@@ -1,15 +1,11 @@
 // Data shapes shared by probes, checks, the runner and reporters. Results are plain immutable data.
 import type { SandboxHandle, ServiceName } from './sandbox-handle.ts'
 
-export type Status = 'pass' | 'fail' | 'warn' | 'inconclusive' | 'skip'
-export type Lang = 'fr' | 'en'
-export interface Localized {
-  readonly fr: string
-  readonly en: string
-}
-
-/** Why a check could not decide: never the learner's fault. */
-export type InconclusiveReason = 'timeout' | 'unreachable' | 'refused' | 'temporary' | 'protocol' | 'not-applicable' | 'bug'
+// Result shapes and learner text live in core/ (shared with the lab server and the page); re-exported for the checker.
+export type { Status, InconclusiveReason, Evidence, CheckResult, Remedy } from '../core/check-result.ts'
+export type { Lang, Localized } from '../core/i18n.ts'
+import type { CheckResult, Evidence, InconclusiveReason, Remedy, Status } from '../core/check-result.ts'
+import type { Localized } from '../core/i18n.ts'
 
 export type TransportMode = 'starttls' | 'tls' | 'plain'
 
@@ -51,33 +47,6 @@ export interface ConnectionGate {
   idle?(host: string): Promise<void>
 }
 
-export interface Evidence {
-  /** Lines a learner can read: SMTP transcript (C:/S:), handshake facts, file modes found. */
-  readonly lines: readonly string[]
-  /** Machine-readable facts (negotiated protocol, cipher, serial…). */
-  readonly facts?: Readonly<Record<string, string | number | boolean | null | readonly string[]>>
-}
-
-export interface CheckResult {
-  readonly id: string
-  /** Set when a run uses the same check twice (e.g. two ports): tells the results apart. */
-  readonly key?: string
-  /** Endpoint the check probed (after defaults), for reporters. */
-  readonly endpoint?: string
-  readonly status: Status
-  readonly title: Localized
-  /** One sentence on what was found, addressed to the learner. */
-  readonly summary: Localized
-  readonly evidence: Evidence
-  readonly reason?: InconclusiveReason
-  readonly remedy?: Remedy
-  readonly durationMs: number
-}
-
-export interface Remedy {
-  readonly postfix: string
-  readonly exim: string
-}
 
 export type Applicability = 'remote' | 'sandbox'
 

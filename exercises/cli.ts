@@ -1,6 +1,6 @@
 // Commands of the exercises module, registered on the top-level CLI: list, show and prove exercises.
 import type { Command } from 'commander'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 import type { Lang } from '../checker/types.ts'
 import { submissionPath, submissionPaths, submissionService } from './define.ts'
 import type { Exercise } from './load.ts'

@@ -8,6 +8,16 @@ import postfixSubmission587 from './04-postfix-submission-587/manifest.ts'
 import postfixHardening from './05-postfix-hardening/manifest.ts'
 import postfixOutboundPolicy from './06-postfix-outbound-policy/manifest.ts'
 import postfixMtaStsDane from './07-postfix-mta-sts-dane/manifest.ts'
+import postfixStarttlsStripping from './08-postfix-starttls-stripping/manifest.ts'
+import postfixFail2banSasl from './09-postfix-fail2ban-sasl/manifest.ts'
+import postfixFirewallPorts from './10-postfix-firewall-ports/manifest.ts'
+import postfixFaultMtaStsRecord from './91-postfix-fault-mta-sts-record/manifest.ts'
+import postfixFaultTlsaRecord from './92-postfix-fault-tlsa-record/manifest.ts'
+import postfixFaultPort25Blocked from './93-postfix-fault-port25-blocked/manifest.ts'
+import postfixFaultQueueDiskFull from './94-postfix-fault-queue-disk-full/manifest.ts'
+import postfixFaultResolverStopped from './95-postfix-fault-resolver-stopped/manifest.ts'
+import postfixFaultCertExpired from './96-postfix-fault-cert-expired/manifest.ts'
+import postfixFaultCaRotated from './97-postfix-fault-ca-rotated/manifest.ts'
 import eximIssueWildcardEcc from './11-exim-issue-wildcard-ecc/manifest.ts'
 import eximDeployHestia from './12-exim-deploy-hestia/manifest.ts'
 import eximSniMultiDomain from './13-exim-sni-multi-domain/manifest.ts'
@@ -32,6 +42,9 @@ export const MANIFESTS: ReadonlyArray<readonly [string, AnyExercise]> = [
   ['05-postfix-hardening', postfixHardening],
   ['06-postfix-outbound-policy', postfixOutboundPolicy],
   ['07-postfix-mta-sts-dane', postfixMtaStsDane],
+  ['08-postfix-starttls-stripping', postfixStarttlsStripping],
+  ['09-postfix-fail2ban-sasl', postfixFail2banSasl],
+  ['10-postfix-firewall-ports', postfixFirewallPorts],
   ['11-exim-issue-wildcard-ecc', eximIssueWildcardEcc],
   ['12-exim-deploy-hestia', eximDeployHestia],
   ['13-exim-sni-multi-domain', eximSniMultiDomain],
@@ -46,6 +59,13 @@ export const MANIFESTS: ReadonlyArray<readonly [string, AnyExercise]> = [
   ['22-exim-break-fix-verify-21', eximBreakFixVerify21],
   ['23-exim-break-fix-new-domain', eximBreakFixNewDomain],
   ['24-exim-production-checklist', eximProductionChecklist],
+  ['91-postfix-fault-mta-sts-record', postfixFaultMtaStsRecord],
+  ['92-postfix-fault-tlsa-record', postfixFaultTlsaRecord],
+  ['93-postfix-fault-port25-blocked', postfixFaultPort25Blocked],
+  ['94-postfix-fault-queue-disk-full', postfixFaultQueueDiskFull],
+  ['95-postfix-fault-resolver-stopped', postfixFaultResolverStopped],
+  ['96-postfix-fault-cert-expired', postfixFaultCertExpired],
+  ['97-postfix-fault-ca-rotated', postfixFaultCaRotated],
 ]
 
 function loadAll(): readonly Exercise[] {

@@ -1,6 +1,6 @@
 // Who is asking: the learner's token from `Authorization: Bearer` or `?token=`, checked in constant time.
 import type { IncomingMessage } from 'node:http'
-import { TOKEN_QUERY_PARAM } from '../slides/addon-lab/lab-protocol.ts'
+import { TOKEN_QUERY_PARAM } from '../core/lab-protocol.ts'
 
 /** The token a request presents, or null. The header wins over the query string when both are present. */
 export function presentedToken(req: IncomingMessage, url: URL): string | null {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { CheckResult } from '../checker/types.ts'
-import type { CheckStreamMessage } from '../slides/addon-lab/lab-protocol.ts'
+import type { CheckStreamMessage } from '../core/lab-protocol.ts'
 import { attemptPassed, CheckRuns, publicResult, type GradeFn } from './check-runs.ts'
 import { ProgressStore } from './progress-store.ts'
 

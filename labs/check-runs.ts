@@ -2,7 +2,7 @@
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { CheckResult, Lang } from '../checker/types.ts'
 import { isPassed } from '../core/score.ts'
-import type { CheckStreamMessage, CheckSummary } from '../slides/addon-lab/lab-protocol.ts'
+import type { CheckStreamMessage, CheckSummary } from '../core/lab-protocol.ts'
 import type { Attempt, ProgressStore, Summary } from './progress-store.ts'
 
 export interface GradeHooks {
@@ -67,6 +67,8 @@ export function replayAttempt(attempt: Attempt): CheckStreamMessage[] {
 
 export class CheckRuns {
   private readonly live = new Map<number, LiveRun>()
+  /** Every message of every run, with its learner and exercise: the class view follows runs through it. */
+  onMessage: ((learner: string, exercise: string, msg: CheckStreamMessage) => void) | null = null
 
   constructor(
     private readonly store: ProgressStore,
@@ -94,6 +96,7 @@ export class CheckRuns {
     const emit = (msg: CheckStreamMessage): void => {
       run.messages.push(msg)
       for (const l of run.listeners) l(msg)
+      this.onMessage?.(learner, exercise, msg)
     }
     const onResult = (result: CheckResult): void => {
       if (run.done) return

@@ -3,8 +3,8 @@ import type { Command } from 'commander'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { UserError } from '../bin/errors.ts'
-import type { LabName } from '../checker/sandbox-handle.ts'
+import { UserError } from '../core/errors.ts'
+import { isSessionId, type LabName } from '../core/labs.ts'
 import { DEFAULT_DATA_DIR, openDataDir } from './data-dir.ts'
 import type { ExerciseCatalog } from './exercise-catalog.ts'
 import { isLabName, type SandboxEngine } from './lab-controller.ts'
@@ -28,18 +28,18 @@ interface StartOptions {
   session?: string
 }
 
-function parsePort(v: string): number {
+export function parsePort(v: string): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be an integer from 0 to 65535, got "${v}"`)
   return n
 }
 
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host)
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host)
 
 /** Progress lines go to stderr so that --json keeps stdout to one parseable document. */
-const say = (line: string): void => void process.stderr.write(`${line}\n`)
+export const say = (line: string): void => void process.stderr.write(`${line}\n`)
 
-function version(): string {
+export function version(): string {
   try {
     return (JSON.parse(readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as { version?: string }).version ?? '0'
   } catch {
@@ -48,7 +48,7 @@ function version(): string {
 }
 
 /** Builds the role images that are missing, showing a bar on a terminal and plain lines otherwise. */
-async function ensureImages(json: boolean): Promise<void> {
+export async function ensureImages(json: boolean): Promise<void> {
   const { connectDocker } = await import('../sandbox/docker.ts')
   const docker = await connectDocker()
   const { missingImages, buildImages } = await import('../sandbox/images.ts')
@@ -80,7 +80,7 @@ async function ensureImages(json: boolean): Promise<void> {
 }
 
 /** Builds every deck that has no build yet; a failure leaves the lab usable and says how to retry. */
-async function ensureDecks(): Promise<void> {
+export async function ensureDecks(): Promise<void> {
   const slides = await import('../slides/deck-build.ts')
   const built = new Set(listDecks(DIST_DIR).map((d) => d.name))
   const todo = slides.listDecks().filter((d) => !built.has(d.name))
@@ -96,7 +96,7 @@ Relancez : npx smtp-tls-lab slides build`)
   }
 }
 
-async function loadCatalog(): Promise<ExerciseCatalog> {
+export async function loadCatalog(): Promise<ExerciseCatalog> {
   const { exercisesCatalog } = await import('./exercises-adapter.ts')
   return exercisesCatalog()
 }
@@ -136,7 +136,7 @@ async function run(opts: StartOptions, mode: 'start' | 'serve'): Promise<void> {
   }
   if (opts.build) await ensureDecks()
 
-  if (opts.session !== undefined && !/^[a-z0-9][a-z0-9-]{0,30}$/.test(opts.session)) {
+  if (opts.session !== undefined && !isSessionId(opts.session)) {
     throw new UserError(`--session must be 1 to 31 lowercase letters, digits and dashes, got "${opts.session}"`)
   }
   const data = openDataDir(opts.dataDir, { newToken: opts.newToken === true, ...(opts.session ? { session: opts.session } : {}) })

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import path from 'node:path'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 import { ProgressStore, type Learner } from './progress-store.ts'
 import { pidAlive } from '../core/process.ts'
 

@@ -1,7 +1,9 @@
 // The sandbox engine (sandbox/engine.ts) seen through the small port the lab runtime needs.
 import type { LabName, SandboxHandle, ServiceName } from '../checker/sandbox-handle.ts'
 import { containerName, downSandbox, getSandbox, upLab, type DockerSandbox } from '../sandbox/engine.ts'
-import type { ServiceHealth } from '../slides/addon-lab/lab-protocol.ts'
+import type { ServiceHealth } from '../core/lab-protocol.ts'
+import type Docker from 'dockerode'
+import { connectDocker } from '../sandbox/docker.ts'
 import type { SandboxEngine } from './lab-controller.ts'
 
 /** Health probes exec into every container: the page polls often, so answers are reused for a few seconds. */
@@ -35,5 +37,24 @@ export function dockerEngine(opts: { onProgress?: (message: string) => void } = 
       return services
     },
     containerName,
+    async pause(handle: SandboxHandle) {
+      await eachContainer(handle, (c) => c.pause())
+    },
+    async unpause(handle: SandboxHandle) {
+      await eachContainer(handle, (c) => c.unpause())
+    },
   }
+}
+
+/** Runs `op` on every container of the sandbox; a container already in the wanted state is not an error (409). */
+async function eachContainer(handle: SandboxHandle, op: (c: Docker.Container) => Promise<unknown>): Promise<void> {
+  const docker = await connectDocker()
+  const h = handle as DockerSandbox
+  await Promise.all(
+    h.services.map((s) =>
+      op(docker.getContainer(containerName(h.session, s.name))).catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 409) throw err
+      }),
+    ),
+  )
 }

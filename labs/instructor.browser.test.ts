@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser } from 'playwright-core'
-import { TOKEN_STORAGE_KEY } from '../slides/addon-lab/lab-protocol.ts'
+import { TOKEN_STORAGE_KEY } from '../core/lab-protocol.ts'
 import { openDataDir, type OpenedDataDir } from './data-dir.ts'
 import { staticCatalog } from './exercise-catalog.ts'
-import { instructorPages } from './instructor.ts'
 import { startLabServer, type LabServer } from './server.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -23,7 +22,7 @@ beforeAll(async () => {
   const catalog = staticCatalog([], async () => {
     throw new Error('no sandbox in these tests')
   })
-  lab = await startLabServer({ host: '127.0.0.1', port: 0, store: data.store, engine: null, catalog, distDir: path.join(root, 'dist'), pages: instructorPages(TOKEN_STORAGE_KEY) })
+  lab = await startLabServer({ host: '127.0.0.1', port: 0, store: data.store, engine: null, catalog, distDir: path.join(root, 'dist') })
   const crit = (checkId: string, status: 'pass' | 'fail' | 'inconclusive') => ({ checkId, status, points: status === 'pass' ? 1 : 0, maxPoints: 1, evidence: { lines: [] } })
   // As grading/grade.ts stores them: ana's 1 is only what was decided before cert.name.matches timed out.
   data.store.recordGrade({ batch: 'tp1', learner: 'ana', exercise: 'postfix-tls-main-cf', verdict: 'graded', score: 1, maxScore: 2, criteria: [crit('cert.trusted', 'pass'), crit('cert.name.matches', 'inconclusive')] })

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TOKEN_STORAGE_KEY } from '../slides/addon-lab/lab-protocol.ts'
+import { TOKEN_STORAGE_KEY } from '../core/lab-protocol.ts'
 import { openDataDir, type OpenedDataDir } from './data-dir.ts'
 import { staticCatalog } from './exercise-catalog.ts'
 import type { Grade } from './progress-store.ts'
-import { classReport, CLASS_CSV_PATH, csvField, gradeState, gradesCsv, instructorPage, instructorPages, passRates } from './instructor.ts'
+import { classReport, CLASS_CSV_PATH, csvField, gradeState, gradesCsv, instructorPage, passRates } from './instructor.ts'
 import { startLabServer, type LabServer } from './server.ts'
 
 let nextId = 1
@@ -131,7 +131,7 @@ describe('the instructor pages mounted on the lab server', () => {
     const catalog = staticCatalog([], async () => {
       throw new Error('no sandbox in these tests')
     })
-    lab = await startLabServer({ host: '127.0.0.1', port: 0, store: data.store, engine: null, catalog, distDir: path.join(root, 'dist'), pages: instructorPages(TOKEN_STORAGE_KEY) })
+    lab = await startLabServer({ host: '127.0.0.1', port: 0, store: data.store, engine: null, catalog, distDir: path.join(root, 'dist') })
     for (const [learner, status, batch] of [['ana', 'pass', 'tp1'], ['ben', 'fail', 'tp1'], ['zoe', 'pass', 'tp2']] as const) {
       data.store.recordGrade({
         batch,

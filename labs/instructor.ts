@@ -1,11 +1,10 @@
 // The instructor's view of graded submissions (grades table): class table, per-criterion pass rates, evidence, CSV.
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { csvCell } from '../core/csv.ts'
 import { scoreOf, type ScoreState } from '../core/score.ts'
 import { stripControl } from '../core/text.ts'
-import type { Lang, Localized } from '../checker/types.ts'
+import { classViewSection } from './class/class-view-page.ts'
+import type { Lang, Localized } from '../core/i18n.ts'
 import type { Grade } from './progress-store.ts'
-import type { PageContext } from './server.ts'
 
 export interface CriterionRate {
   readonly checkId: string
@@ -139,12 +138,12 @@ export function gradesCsv(grades: readonly Grade[], lang: Lang = 'fr'): string {
   return lines.join('\r\n') + '\r\n'
 }
 
-/** Where the page's export link points: the API by default, /instructor/class.csv once instructorPages is mounted. */
+/** Where the page's export link points: the API, or /instructor/class.csv (what the lab server's page uses). */
 export const API_CSV_PATH = '/api/instructor/grades.csv'
 export const CLASS_CSV_PATH = '/instructor/class.csv'
 
 /** The page: static HTML + a small script reading /api/instructor/grades with the token of the page URL. */
-export function instructorPage(storageKey: string, opts: { csvPath?: string } = {}): string {
+export function instructorPage(storageKey: string, opts: { csvPath?: string; classMode?: boolean } = {}): string {
   const csvPath = opts.csvPath ?? API_CSV_PATH
   return `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -156,6 +155,7 @@ th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}tr.learner{curso
 .bar{display:inline-block;height:.7rem;background:#137333;vertical-align:middle}pre{background:#f5f5f5;padding:.5rem;white-space:pre-wrap}
 </style></head>
 <body><h1>Résultats de la classe</h1>
+${opts.classMode ? classViewSection() : ''}
 <p><label>Exercice <select id="exercise"><option value="">tous</option></select></label>
 <label>Lot <select id="batch"><option value="">tous</option></select></label>
 <a id="csv-export" href="#" download="notes.csv">Exporter en CSV</a></p>
@@ -192,42 +192,4 @@ $('exercise').onchange=load;$('batch').onchange=load;load();
 </script>
 </body></html>
 `
-}
-
-function csvResponse(res: ServerResponse, csv: string, filename: string): void {
-  res.writeHead(200, {
-    'content-type': 'text/csv; charset=utf-8',
-    'content-disposition': `attachment; filename="${filename.replace(/[^A-Za-z0-9_.-]/g, '_')}"`,
-    'content-length': Buffer.byteLength(csv),
-    'cache-control': 'no-store',
-  })
-  res.end(csv)
-}
-
-/**
- * The server's `pages` hook for the instructor: /instructor (the page, exporting through /instructor/class.csv) and
- * /instructor/class.csv?exercise=&batch= (token required, like the API). Mount with
- * `startLabServer({ …, pages: instructorPages(TOKEN_STORAGE_KEY) })`.
- */
-export function instructorPages(storageKey: string) {
-  return (req: IncomingMessage, res: ServerResponse, url: URL, ctx: PageContext): boolean => {
-    if (url.pathname === '/instructor' || url.pathname === '/instructor/') {
-      const html = instructorPage(storageKey, { csvPath: CLASS_CSV_PATH })
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' })
-      res.end(req.method === 'HEAD' ? undefined : html)
-      return true
-    }
-    if (url.pathname !== CLASS_CSV_PATH) return false
-    if (!ctx.learner) {
-      const msg = ctx.lang === 'fr' ? 'Jeton absent ou refusé.\n' : 'Missing or wrong token.\n'
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer realm="smtp-tls-lab"' })
-      res.end(msg)
-      return true
-    }
-    const exercise = url.searchParams.get('exercise') || undefined
-    const batch = url.searchParams.get('batch') || undefined
-    const report = classReport(ctx.store.listGrades({ ...(exercise ? { exercise } : {}), ...(batch ? { batch } : {}) }))
-    csvResponse(res, gradesCsv(report.grades, ctx.lang), [exercise, batch, 'class'].filter(Boolean).join('-') + '.csv')
-    return true
-  }
 }

@@ -1,6 +1,7 @@
 // One learner's sandbox as a small state machine (down → starting → up | error), with operations serialized.
-import type { LabName, SandboxHandle, ServiceName } from '../checker/sandbox-handle.ts'
-import type { LabInfo, LabState, ServiceHealth } from '../slides/addon-lab/lab-protocol.ts'
+import type { SandboxHandle } from '../checker/sandbox-handle.ts'
+import type { LabName, ServiceName } from '../core/labs.ts'
+import type { LabInfo, LabState, ServiceHealth } from '../core/lab-protocol.ts'
 
 /** What the lab runtime needs from the sandbox engine (sandbox/engine.ts implements it; see engine-port.ts). */
 export interface SandboxEngine {
@@ -11,13 +12,34 @@ export interface SandboxEngine {
   services(handle: SandboxHandle): Promise<ServiceHealth[]>
   /** Name of the container running a service (for terminals). */
   containerName(session: string, service: ServiceName): string
+  /** Freezes every process of the sandbox (idle learner): no CPU used, all state kept. */
+  pause?(handle: SandboxHandle): Promise<void>
+  /** Thaws a paused sandbox: the learner finds it exactly as they left it. */
+  unpause?(handle: SandboxHandle): Promise<void>
 }
 
-export const LABS: readonly LabName[] = ['postfix', 'exim']
-export const isLabName = (v: unknown): v is LabName => typeof v === 'string' && (LABS as readonly string[]).includes(v)
+export { LABS, isLabName } from '../core/labs.ts'
+
+/**
+ * Admission of sandboxes on a shared machine (class mode): start() waits for a place, stop() gives it back.
+ * labs/class/admission.ts implements it.
+ */
+export interface SandboxGate {
+  /** Resolves with the function that frees the place, once this session may start a sandbox. */
+  acquire(session: string): Promise<() => void>
+  /** Takes a place at once, even past the limit (a sandbox that is already running, adopted after a restart). */
+  claim(session: string): () => void
+  /** 1-based place in the waiting line, or null when not waiting. */
+  position(session: string): number | null
+}
 
 export class LabController {
   private state: LabState = 'down'
+  private release: (() => void) | null = null
+  private waiting = false
+  private paused = false
+  /** Last time the learner used their lab (page poll, terminal, check run): the idle sweep reads it. */
+  lastActive = Date.now()
   private lab: LabName | null = null
   private handle: SandboxHandle | null = null
   private error: string | undefined
@@ -30,6 +52,7 @@ export class LabController {
     /** null: this server runs without sandboxes (`serve`, `--no-sandbox`). */
     readonly engine: SandboxEngine | null,
     readonly defaultLab: LabName = 'postfix',
+    private readonly gate: SandboxGate | null = null,
   ) {}
 
   get enabled(): boolean {
@@ -48,6 +71,8 @@ export class LabController {
       state: this.state,
       services: this.services,
       ...(this.error !== undefined ? { error: this.error } : {}),
+      ...(this.waiting ? { queuePosition: this.gate?.position(this.session) ?? 1 } : {}),
+      ...(this.paused ? { paused: true } : {}),
     }
   }
 
@@ -55,7 +80,10 @@ export class LabController {
   adopt(): Promise<LabInfo> {
     return this.serialize(async () => {
       const found = await this.engine!.find(this.session)
-      if (found) await this.becomeUp(found)
+      if (found) {
+        this.release ??= this.gate?.claim(this.session) ?? null
+        await this.becomeUp(found)
+      }
       return this.info()
     })
   }
@@ -80,15 +108,39 @@ export class LabController {
   reset(): Promise<LabInfo> {
     return this.serialize(async () => {
       const lab = this.lab ?? this.defaultLab
-      await this.stop()
+      // The learner keeps their place: a reset never sends them to the back of the waiting line.
+      await this.stop(true)
       await this.start(lab)
       return this.info()
     })
   }
 
+  /** The learner is here: note it, and thaw their sandbox if the idle sweep froze it. */
+  async wake(): Promise<void> {
+    this.lastActive = Date.now()
+    if (!this.paused) return
+    await this.serialize(async () => {
+      if (this.paused && this.handle) await this.engine!.unpause?.(this.handle)
+      this.paused = false
+    })
+  }
+
+  /** Freezes an up sandbox whose learner has been away (class mode); wake() thaws it. */
+  sleep(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.paused || this.state !== 'up' || !this.handle || !this.engine!.pause) return
+      await this.engine!.pause(this.handle)
+      this.paused = true
+    })
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
   /** Health as the engine sees it now (containers may have died since the lab came up). */
   async refresh(): Promise<LabInfo> {
-    if (this.pending === 0 && this.state === 'up' && this.handle) {
+    if (this.pending === 0 && this.state === 'up' && this.handle && !this.paused) {
       try {
         this.services = await this.engine!.services(this.handle)
       } catch (err) {
@@ -112,6 +164,15 @@ export class LabController {
     this.state = 'starting'
     this.error = undefined
     this.services = []
+    if (this.gate && !this.release) {
+      // Past the class's limit the learner waits here, their position shown by info().
+      this.waiting = true
+      try {
+        this.release = await this.gate.acquire(this.session)
+      } finally {
+        this.waiting = false
+      }
+    }
     try {
       await this.becomeUp(await this.engine!.up(lab, this.session))
     } catch (err) {
@@ -129,13 +190,19 @@ export class LabController {
     this.error = undefined
   }
 
-  private async stop(): Promise<void> {
+  private async stop(keepPlace = false): Promise<void> {
+    if (this.paused && this.handle) await this.engine!.unpause?.(this.handle).catch(() => undefined)
+    this.paused = false
     this.handle = null
     this.services = []
     try {
       await this.engine!.down(this.session)
       this.state = 'down'
       this.error = undefined
+      if (!keepPlace) {
+        this.release?.()
+        this.release = null
+      }
     } catch (err) {
       this.state = 'error'
       this.error = describe(err)

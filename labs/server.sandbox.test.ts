@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { downSandbox, getSandbox } from '../sandbox/engine.ts'
 import { testSession } from '../sandbox/test-session.ts'
-import { CLOSE, type CheckStreamMessage } from '../slides/addon-lab/lab-protocol.ts'
+import { CLOSE, type CheckStreamMessage } from '../core/lab-protocol.ts'
 
 const REPO = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
 const session = testSession('labs-server')
@@ -67,7 +67,7 @@ describe('lab server with a postfix sandbox', () => {
     const lab = await api<{ lab: string; state: string; services: { name: string; healthy: boolean }[] }>('/api/lab')
     expect(lab.lab).toBe('postfix')
     expect(lab.state).toBe('up')
-    expect(lab.services.map((s) => s.name).sort()).toEqual(['acme', 'dns', 'mail', 'partners', 'toolbox'])
+    expect(lab.services.map((s) => s.name).sort()).toEqual(['acme', 'attacker', 'dns', 'mail', 'partners', 'toolbox'])
     expect(lab.services.every((s) => s.healthy)).toBe(true)
   })
 

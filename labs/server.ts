@@ -1,35 +1,45 @@
-// The lab runtime's HTTP + WebSocket server: decks, the learner's sandbox, terminals, check runs and progress.
+// The lab runtime's HTTP(S) + WebSocket server: decks, each learner's sandbox, terminals, check runs and progress.
+// One learner on loopback (`start`), or a whole class (`class start`: Host/Origin checks, cookies, instructor role).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { WebSocket } from 'ws'
-import type { LabName } from '../checker/sandbox-handle.ts'
-import type { Lang } from '../checker/types.ts'
-import {
-  API,
-  CLOSE,
-  TOKEN_STORAGE_KEY,
-  WS,
-  type CheckRunStarted,
-  type ExerciseSummary,
-  type HealthResponse,
-  type LabInfo,
-} from '../slides/addon-lab/lab-protocol.ts'
+import type { Lang } from '../core/i18n.ts'
+import type { LabName } from '../core/labs.ts'
+import { CLOSE, PAGES, WS } from '../core/lab-protocol.ts'
+import { cookieValue, hostAllowed, originAllowed, SESSION_COOKIE, sessionCookie, type HostPolicy } from './access.ts'
+import { apiRoutes, type Principal, type RequestContext } from './api-routes.ts'
 import { plausibleToken, presentedToken } from './auth.ts'
-import { attemptPassed, CheckRuns } from './check-runs.ts'
+import { CheckRuns } from './check-runs.ts'
 import type { ExerciseCatalog } from './exercise-catalog.ts'
-import { classReport, gradesCsv, instructorPage } from './instructor.ts'
-import { ApiError, readJsonBody, requestLang, sendError, sendJson, sendText } from './http-util.ts'
-import { isLabName, LabController, type SandboxEngine } from './lab-controller.ts'
-import type { Attempt, Learner, ProgressStore } from './progress-store.ts'
-import { indexPage, listDecks, rawPathOf, safeSegments, serveDeck } from './static-files.ts'
+import { ApiError, requestLang, sendError } from './http-util.ts'
+import { LabController, type SandboxEngine, type SandboxGate } from './lab-controller.ts'
+import type { Learner, ProgressStore } from './progress-store.ts'
+import { RouteTable, type Route } from './routes.ts'
+import { rawPathOf, safeSegments, serveDeck } from './static-files.ts'
 import { bridgeTerminal, clampSize, SERVICE_NAME, type Tty } from './terminal-bridge.ts'
+import { DEFAULT_GRACE_MS, TERMINAL_ID, TerminalKeeper } from './terminal-keeper.ts'
+
+export { progressOf, type Principal, type RequestContext } from './api-routes.ts'
 
 export const DEFAULT_PORT = 4173
 export const DEFAULT_HOST = '127.0.0.1'
-/** POST /api/lab/* waits this long for the sandbox before answering with its state (the page polls after). */
-const LAB_OP_WAIT_MS = 12_000
 const WS_MAX_PAYLOAD = 1024 * 1024
 const PING_EVERY_MS = 30_000
+
+/** Class mode: many learners and an instructor reach the server over the network. */
+export interface ClassroomOptions {
+  /** Names and addresses the server answers for (Host and Origin checks); the port and scheme are the server's. */
+  readonly hostNames: ReadonlySet<string>
+  /** Whether a token is the instructor's (constant time). */
+  isInstructor(token: string): boolean
+  /** More routes (the class view's API), looked up after the server's own. */
+  readonly routes?: (deps: { labFor(learner: Learner): LabController }) => Route<RequestContext>[]
+  /** WebSocket endpoints of the class view (/ws/class): the socket is already authenticated. */
+  readonly sockets?: Readonly<Record<string, (ws: WebSocket, principal: Principal, url: URL) => void>>
+  /** A learner joined through their link (e.g. start their sandbox). */
+  onJoin?(learner: Learner): void
+}
 
 export interface LabServerOptions {
   readonly host?: string
@@ -45,14 +55,21 @@ export interface LabServerOptions {
   readonly openTty?: (container: string, size: { cols: number; rows: number }) => Promise<Tty>
   readonly defaultLab?: LabName
   readonly version?: string
-  /** Extra pages (the instructor page): return true when the request was answered. */
+  /** Admission of sandboxes (class mode): past its limit, learners wait for a free place. */
+  readonly gate?: SandboxGate
+  /** How long a terminal whose browser went away keeps its shell for the same tab's reconnection. */
+  readonly terminalGraceMs?: number
+  /** HTTPS with this certificate (class mode off loopback). */
+  readonly tls?: { readonly cert: string; readonly key: string }
+  readonly classroom?: ClassroomOptions
+  /** Extra pages: return true when the request was answered. Looked up before the route table. */
   readonly pages?: (req: IncomingMessage, res: ServerResponse, url: URL, ctx: PageContext) => boolean | Promise<boolean>
   readonly log?: (line: string) => void
 }
 
 export interface PageContext {
   readonly store: ProgressStore
-  /** The learner behind the request's token, or null (no or wrong token). */
+  /** The learner behind the request's credential, or null. */
   readonly learner: Learner | null
   readonly lang: Lang
 }
@@ -70,195 +87,88 @@ export interface LabServer {
 
 const unauthorized = (): ApiError =>
   new ApiError(401, 'unauthorized', {
-    fr: 'Jeton absent ou refusé : ouvrez le cours avec l’adresse complète affichée par « npm start » (elle contient ?token=…).',
-    en: 'Missing or wrong token: open the course with the full address printed by `npm start` (it holds ?token=…).',
+    fr: 'Jeton absent ou refusé : ouvrez le cours avec l’adresse complète affichée par « npm start » (ou votre lien d’accès).',
+    en: 'Missing or wrong token: open the course with the full address printed by `npm start` (or your join link).',
   })
 
-const sandboxDisabled = (): ApiError =>
-  new ApiError(409, 'sandbox_disabled', {
-    fr: 'Ce serveur tourne sans bac à sable (serve / --no-sandbox) : relancez-le avec « npm start » pour avoir le lab.',
-    en: 'This server runs without sandboxes (serve / --no-sandbox): restart it with `npm start` to get the lab.',
+const forbidden = (): ApiError =>
+  new ApiError(403, 'forbidden', {
+    fr: 'Réservé au formateur : votre accès d’apprenant ne l’ouvre pas.',
+    en: 'Instructor only: your learner access does not open it.',
   })
 
-const methodNotAllowed = (allowed: string): ApiError =>
-  new ApiError(405, 'method_not_allowed', {
-    fr: `Méthode non autorisée ici (autorisée : ${allowed}).`,
-    en: `Method not allowed here (allowed: ${allowed}).`,
+const misdirected = (): ApiError =>
+  new ApiError(421, 'misdirected', {
+    fr: 'Ce serveur ne répond pas sous ce nom d’hôte : utilisez l’adresse donnée par le formateur.',
+    en: 'This server does not answer under that host name: use the address the instructor gave.',
   })
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => resolve(undefined), ms)
-    p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e: unknown) => (clearTimeout(t), reject(e)),
-    )
-  })
-}
+const badOrigin = (): ApiError =>
+  new ApiError(403, 'bad_origin', { fr: 'Requête d’un autre site refusée.', en: 'Cross-site request refused.' })
 
-/** Summary of a learner's progress per exercise, plus every attempt with its results. */
-export function progressOf(learner: Learner, attempts: readonly Attempt[]) {
-  const exercises: Record<string, { attempts: number; last: Attempt['status']; lastSummary: Attempt['summary']; passed: boolean }> = {}
-  for (const a of attempts) {
-    const complete = attemptPassed(a)
-    const prev = exercises[a.exercise]
-    exercises[a.exercise] = {
-      attempts: (prev?.attempts ?? 0) + 1,
-      last: a.status,
-      lastSummary: a.summary,
-      passed: (prev?.passed ?? false) || complete,
-    }
-  }
-  return { learner: { id: learner.id, name: learner.name }, exercises, attempts }
+function joinPage(target: string): string {
+  // A same-origin navigation from this page, not a redirect: the SameSite=Strict cookie then goes with it even when
+  // the join link was opened from another site (a mail, a chat), and replace() drops the token from history.
+  const t = JSON.stringify(target)
+  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>smtp-tls-lab</title></head>
+<body><p>Connexion… <a href=${t}>continuer</a></p><script>location.replace(${t})</script></body></html>`
 }
 
 export async function startLabServer(opts: LabServerOptions): Promise<LabServer> {
   const host = opts.host ?? DEFAULT_HOST
   const log = opts.log ?? (() => {})
   const { store, catalog } = opts
+  const classroom = opts.classroom ?? null
   const runs = new CheckRuns(store, catalog.grade)
   const labs = new Map<string, LabController>()
   const labFor = (learner: Learner): LabController => {
     let c = labs.get(learner.id)
-    if (!c) labs.set(learner.id, (c = new LabController(learner.session, opts.engine, opts.defaultLab ?? 'postfix')))
+    if (!c) labs.set(learner.id, (c = new LabController(learner.session, opts.engine, opts.defaultLab ?? 'postfix', opts.gate ?? null)))
     return c
   }
+  // Filled once listening (port 0 picks the port).
+  let policy: HostPolicy | null = null
 
-  const authenticate = (req: IncomingMessage, url: URL): Learner | null => {
-    const token = presentedToken(req, url)
-    return token !== null && plausibleToken(token) ? store.learnerForToken(token) : null
+  /** Header, then cookie, then `?token=` (outside class mode only: there the join link is the only place for it). */
+  const identify = (req: IncomingMessage, url: URL): Principal | null => {
+    const header = presentedToken(req, classroom ? new URL('http://x/') : url)
+    const token = header ?? cookieValue(req, SESSION_COOKIE)
+    if (token === null || !plausibleToken(token)) return null
+    if (classroom?.isInstructor(token)) return { role: 'instructor' }
+    const learner = store.learnerForToken(token)
+    return learner ? { role: 'learner', learner } : null
   }
 
-  const labInfo = async (lab: LabController): Promise<LabInfo & { sandboxEnabled: boolean }> => {
-    const info = lab.enabled ? await lab.refresh() : lab.info()
-    return { ...info, sandboxEnabled: lab.enabled }
+  const table = new RouteTable<RequestContext>([
+    ...apiRoutes({
+      store, catalog, runs, distDir: opts.distDir, defaultLab: opts.defaultLab ?? 'postfix', classMode: classroom !== null,
+      labFor, log, ...(opts.version ? { version: opts.version } : {}),
+    }),
+    ...(classroom?.routes?.({ labFor }) ?? []),
+  ])
+
+  const allowed = (route: Route<RequestContext>, who: Principal | null): void => {
+    if (route.access === 'public') return
+    if (!who) throw unauthorized()
+    if (route.access === 'learner' && who.role !== 'learner') throw forbidden()
+    // One learner on their own machine is their own instructor; in a class only the instructor role is.
+    if (route.access === 'instructor' && classroom && who.role !== 'instructor') throw forbidden()
   }
 
-  const labOp = async (res: ServerResponse, lab: LabController, op: Promise<LabInfo>, url: URL): Promise<void> => {
-    const waitParam = Number(url.searchParams.get('wait'))
-    const wait = Number.isFinite(waitParam) && waitParam >= 0 && url.searchParams.has('wait') ? Math.min(waitParam, 600_000) : LAB_OP_WAIT_MS
-    op.catch((err: unknown) => log(`lab operation failed: ${String(err)}`))
-    await withTimeout(op, wait).catch(() => undefined)
-    sendJson(res, 200, await labInfo(lab))
-  }
-
-  async function api(req: IncomingMessage, res: ServerResponse, url: URL, segs: string[], lang: Lang): Promise<void> {
-    const method = req.method ?? 'GET'
-    const only = (m: string): void => {
-      if (method !== m && !(m === 'GET' && method === 'HEAD')) throw methodNotAllowed(m)
-    }
-    // segs[0] === 'api'
-    const route = segs.slice(1)
-    if (route.length === 1 && route[0] === 'health') {
-      only('GET')
-      const body: HealthResponse = { ok: true, ...(opts.version ? { version: opts.version } : {}) }
-      return sendJson(res, 200, body)
-    }
-    const learner = authenticate(req, url)
-    if (!learner) {
-      res.setHeader('www-authenticate', 'Bearer realm="smtp-tls-lab"')
-      throw unauthorized()
-    }
-    const lab = labFor(learner)
-    const [a, b, c, ...more] = route
-    if (a === 'lab' && b === undefined) {
-      only('GET')
-      return sendJson(res, 200, await labInfo(lab))
-    }
-    if (a === 'lab' && (b === 'up' || b === 'down' || b === 'reset') && c === undefined) {
-      only('POST')
-      const body = (await readJsonBody(req)) as { lab?: unknown }
-      if (!lab.enabled) throw sandboxDisabled()
-      if (b === 'up') {
-        const wanted = body.lab ?? lab.info().lab ?? lab.defaultLab
-        if (!isLabName(wanted)) {
-          throw new ApiError(400, 'bad_lab', {
-            fr: `Lab inconnu « ${String(wanted)} » : choisissez postfix ou exim.`,
-            en: `Unknown lab "${String(wanted)}": choose postfix or exim.`,
-          })
-        }
-        return labOp(res, lab, lab.up(wanted), url)
-      }
-      return labOp(res, lab, b === 'down' ? lab.down() : lab.reset(), url)
-    }
-    if (a === 'exercises' && b === undefined) {
-      only('GET')
-      const list: ExerciseSummary[] = catalog.list().map((e) => ({ id: e.id, lab: e.lab, title: e.title }))
-      return sendJson(res, 200, list)
-    }
-    if (a === 'exercises' && b !== undefined && more.length === 0) {
-      const ex = catalog.get(b)
-      if (!ex) {
-        throw new ApiError(404, 'unknown_exercise', { fr: `Exercice inconnu « ${b} ».`, en: `Unknown exercise "${b}".` })
-      }
-      if (c === undefined) {
-        only('GET')
-        const attempts = store.listAttempts(learner.id, ex.id)
-        return sendJson(res, 200, {
-          id: ex.id,
-          lab: ex.lab,
-          title: ex.title,
-          text: await ex.text(lang),
-          lang,
-          hints: ex.hints,
-          checks: ex.checks,
-          submission: ex.submission,
-          attempts: attempts.map((t) => ({ id: t.id, status: t.status, startedAt: t.startedAt, finishedAt: t.finishedAt, summary: t.summary })),
-        })
-      }
-      if (c === 'check' || c === 'setup') {
-        only('POST')
-        await readJsonBody(req)
-        if (!lab.enabled) throw sandboxDisabled()
-        const handle = lab.current()
-        const info = lab.info()
-        if (!handle || info.lab !== ex.lab) {
-          throw new ApiError(409, 'lab_not_up', {
-            fr: `Le lab ${ex.lab} doit être démarré pour cet exercice (état actuel : ${info.lab ?? 'aucun'} ${info.state}).`,
-            en: `The ${ex.lab} lab must be up for this exercise (now: ${info.lab ?? 'none'} ${info.state}).`,
-          })
-        }
-        if (c === 'setup') {
-          if (!catalog.setup) throw new ApiError(501, 'no_setup', { fr: 'Mise en place indisponible.', en: 'Setup unavailable.' })
-          const t0 = Date.now()
-          try {
-            await catalog.setup(ex.id, handle)
-          } catch (err) {
-            throw new ApiError(500, 'setup_failed', {
-              fr: `La mise en place de l’exercice a échoué (problème du lab, pas de votre fait) : ${(err as Error).message}`,
-              en: `The exercise setup failed (a lab problem, not yours): ${(err as Error).message}`,
-            })
-          }
-          return sendJson(res, 200, { ok: true, exercise: ex.id, durationMs: Date.now() - t0 })
-        }
-        const runId = runs.start(learner.id, ex.id, ex.lab, handle, lang)
-        const body: CheckRunStarted = { runId: String(runId) }
-        return sendJson(res, 202, body)
-      }
-    }
-    if (a === 'instructor' && (b === 'grades' || b === 'grades.csv') && c === undefined) {
-      only('GET')
-      // Every token holder of this server may read grades: it is the instructor's own machine (see README).
-      const filter = {
-        ...(url.searchParams.get('exercise') ? { exercise: url.searchParams.get('exercise')! } : {}),
-        ...(url.searchParams.get('batch') ? { batch: url.searchParams.get('batch')! } : {}),
-      }
-      const report = classReport(store.listGrades(filter))
-      if (b === 'grades') return sendJson(res, 200, report)
-      const csv = gradesCsv(report.grades, url.searchParams.get('lang') === 'en' ? 'en' : 'fr')
-      res.writeHead(200, {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': `attachment; filename="${(filter.exercise ?? 'notes').replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
-        'content-length': Buffer.byteLength(csv),
-        'cache-control': 'no-store',
-      })
-      return void res.end(csv)
-    }
-    if (a === 'progress' && b === undefined) {
-      only('GET')
-      return sendJson(res, 200, progressOf(learner, store.listAttempts(learner.id)))
-    }
-    throw new ApiError(404, 'not_found', { fr: `Point d’API inconnu : ${url.pathname}`, en: `Unknown API endpoint: ${url.pathname}` })
+  function join(res: ServerResponse, url: URL): void {
+    const token = url.searchParams.get('token') ?? ''
+    const who = plausibleToken(token) ? identify({ headers: { authorization: `Bearer ${token}` } } as IncomingMessage, url) : null
+    if (!who) throw unauthorized()
+    if (who.role === 'learner') classroom?.onJoin?.(who.learner)
+    const html = joinPage(who.role === 'instructor' ? PAGES.instructor : '/')
+    res.writeHead(200, {
+      'set-cookie': sessionCookie(token, { secure: policy?.scheme === 'https' }),
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(html),
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    })
+    res.end(html)
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -267,27 +177,34 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     const lang = requestLang(req, url)
     const segs = safeSegments(rawPathOf(rawUrl))
     try {
-      if (segs === null) {
-        throw new ApiError(400, 'bad_path', { fr: 'Chemin de requête refusé.', en: 'Request path refused.' })
-      }
-      if (segs[0] === 'api') return await api(req, res, url, segs, lang)
+      if (policy && !hostAllowed(req, policy)) throw misdirected()
+      if (policy && !originAllowed(req, policy)) throw badOrigin()
+      if (segs === null) throw new ApiError(400, 'bad_path', { fr: 'Chemin de requête refusé.', en: 'Request path refused.' })
       const method = req.method ?? 'GET'
-      if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('GET')
-      if (opts.pages && (await opts.pages(req, res, url, { store, learner: authenticate(req, url), lang }))) return
-      if (segs.length === 0) {
-        return sendText(res, 200, indexPage(listDecks(opts.distDir), { instructor: true, storageKey: TOKEN_STORAGE_KEY }), 'text/html; charset=utf-8')
+      if (classroom && url.pathname === PAGES.join && (method === 'GET' || method === 'HEAD')) return join(res, url)
+      const principal = identify(req, url)
+      if (opts.pages && segs[0] !== 'api') {
+        const learner = principal?.role === 'learner' ? principal.learner : null
+        if (await opts.pages(req, res, url, { store, learner, lang })) return
       }
-      if (segs.length === 1 && segs[0] === 'instructor') {
-        return sendText(res, 200, instructorPage(TOKEN_STORAGE_KEY), 'text/html; charset=utf-8')
+      const m = table.match(method, segs)
+      if (m.kind === 'found') {
+        allowed(m.route, principal)
+        return await m.route.handle({ req, res, url, lang, principal }, m.params)
       }
-      if (segs[0] === 'decks') return serveDeck(req, res, opts.distDir, segs.slice(1))
-      if (segs.length === 1 && segs[0] === 'favicon.ico') {
-        res.writeHead(204)
-        return void res.end()
+      if (m.kind === 'method') {
+        throw new ApiError(405, 'method_not_allowed', {
+          fr: `Méthode non autorisée ici (autorisée : ${m.allowed}).`,
+          en: `Method not allowed here (allowed: ${m.allowed}).`,
+        })
       }
+      if (segs[0] === 'decks' && (method === 'GET' || method === 'HEAD')) return serveDeck(req, res, opts.distDir, segs.slice(1))
       throw new ApiError(404, 'not_found', { fr: `Introuvable : ${url.pathname}`, en: `Not found: ${url.pathname}` })
     } catch (err) {
-      if (err instanceof ApiError) return sendError(res, err, lang)
+      if (err instanceof ApiError) {
+        if (err.status === 401) res.setHeader('www-authenticate', 'Bearer realm="smtp-tls-lab"')
+        return sendError(res, err, lang)
+      }
       log(`error on ${req.method} ${url.pathname}: ${(err as Error).stack ?? String(err)}`)
       sendError(
         res,
@@ -305,6 +222,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   // ws loads when a server starts, not with every command.
   const { WebSocketServer } = await import('ws')
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false })
+  const keeper = new TerminalKeeper(opts.terminalGraceMs ?? DEFAULT_GRACE_MS)
+  let closing = false
   const alive = new WeakSet<WebSocket>()
 
   function watchChecks(ws: WebSocket, learner: Learner, url: URL): void {
@@ -322,6 +241,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
 
   async function openTerminal(ws: WebSocket, learner: Learner, url: URL): Promise<void> {
     const lab = labFor(learner)
+    if (lab.enabled) await lab.wake()
     const service = url.searchParams.get('service') ?? 'toolbox'
     const wantedLab = url.searchParams.get('lab')
     const handle = lab.current()
@@ -332,51 +252,78 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       return ws.close(CLOSE.labNotUp, `no service ${service.slice(0, 40)}`)
     }
     const size = clampSize(url.searchParams.get('cols'), url.searchParams.get('rows'))
+    // The tab's terminal id: its shell survives a dropped connection and the same tab takes it back. Scoped by
+    // learner and sandbox session, so no one else's id (nor a reset sandbox's shell) can ever be taken.
+    const tid = url.searchParams.get('tid')
+    const key = tid !== null && TERMINAL_ID.test(tid) ? `${learner.id}/${lab.session}/${info.lab}/${service}/${tid}` : null
+    const kept = key ? keeper.take(key) : null
     // Keystrokes typed while the exec starts are kept and replayed, not lost.
     const early: [Buffer, boolean][] = []
     const hold = (d: Buffer, isBinary: boolean): void => void early.push([d, isBinary])
     ws.on('message', hold)
     let tty: Tty
-    try {
-      tty = await opts.openTty(lab.engine!.containerName(lab.session, service), size)
-    } catch (err) {
-      log(`terminal ${service}: ${String(err)}`)
-      return ws.close(1011, 'could not open a shell')
+    if (kept) {
+      tty = kept.tty
+      await tty.resize(size.cols, size.rows).catch(() => undefined)
+    } else {
+      try {
+        tty = await opts.openTty(lab.engine!.containerName(lab.session, service), size)
+      } catch (err) {
+        log(`terminal ${service}: ${String(err)}`)
+        return ws.close(1011, 'could not open a shell')
+      }
     }
     ws.off('message', hold)
-    if (ws.readyState !== ws.OPEN) return tty.close()
-    bridgeTerminal(ws, tty)
+    if (ws.readyState !== ws.OPEN) return key && !closing ? keeper.keep(key, tty) : tty.close()
+    if (kept && kept.output.length > 0) ws.send(kept.output, { binary: true })
+    bridgeTerminal(ws, tty, {
+      keepOnClientClose: key !== null,
+      onClose: (why) => {
+        if (why !== 'client-closed' || !key) return
+        if (closing) tty.close()
+        else keeper.keep(key, tty)
+      },
+    })
+    // Typing is activity: the idle sweep leaves this sandbox alone, and a frozen one thaws at the first key.
+    ws.on('message', () => void lab.wake().catch(() => undefined))
     for (const [d, isBinary] of early) ws.emit('message', d, isBinary)
   }
+
+  const refuseUpgrade = (socket: Socket, status: string): void =>
+    void socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
 
   function upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const rawUrl = req.url ?? '/'
     const url = new URL(rawUrl.startsWith('/') ? rawUrl : '/', 'http://lab.invalid')
     const route = url.pathname
-    if (route !== WS.checks && route !== WS.terminal) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-      return
-    }
+    // Checked before the handshake: a cross-site page never gets a socket carrying a learner's cookie.
+    if (policy && !hostAllowed(req, policy)) return refuseUpgrade(socket, '421 Misdirected Request')
+    if (policy && !originAllowed(req, policy)) return refuseUpgrade(socket, '403 Forbidden')
+    const extra = classroom?.sockets?.[route]
+    if (route !== WS.checks && route !== WS.terminal && !extra) return refuseUpgrade(socket, '404 Not Found')
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws)
       ws.on('pong', () => alive.add(ws))
       ws.on('error', () => undefined)
-      const learner = authenticate(req, url)
+      const who = identify(req, url)
       // The page needs the close code to tell "wrong token" (do not retry) from a network problem.
-      if (!learner) return ws.close(CLOSE.unauthorized, 'unauthorized')
-      if (route === WS.checks) return watchChecks(ws, learner, url)
-      openTerminal(ws, learner, url).catch((err: unknown) => {
+      if (!who) return ws.close(CLOSE.unauthorized, 'unauthorized')
+      if (extra) return extra(ws, who, url)
+      if (who.role !== 'learner') return ws.close(CLOSE.unauthorized, 'learners only')
+      if (route === WS.checks) return watchChecks(ws, who.learner, url)
+      openTerminal(ws, who.learner, url).catch((err: unknown) => {
         log(`terminal: ${String(err)}`)
         ws.close(1011, 'terminal error')
       })
     })
   }
 
-  const server = createServer((req, res) => void handle(req, res))
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => void handle(req, res)
+  const server: Server = opts.tls ? (createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) as unknown as Server) : createServer(onRequest)
   server.headersTimeout = 20_000
   server.requestTimeout = 10 * 60_000
   server.on('upgrade', upgrade)
-  server.on('clientError', (_err, socket) => {
+  server.on('clientError', (_err, socket: Socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
   })
 
@@ -400,19 +347,23 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     })
   })
   const port = (server.address() as AddressInfo).port
+  const scheme = opts.tls ? 'https' : 'http'
+  if (classroom) policy = { names: classroom.hostNames, port, scheme }
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
 
   return {
     server,
     host,
     port,
-    origin: `http://${shownHost}:${port}`,
+    origin: `${scheme}://${shownHost}:${port}`,
     runs,
     labFor,
     async close() {
+      closing = true
       clearInterval(pinger)
       runs.abortAll()
       for (const ws of wss.clients) ws.terminate()
+      keeper.closeAll()
       wss.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
-import { CLOSE } from '../slides/addon-lab/lab-protocol.ts'
+import { CLOSE } from '../core/lab-protocol.ts'
 import { bridgeTerminal, clampSize, parseControl, type BridgeStats, type Tty } from './terminal-bridge.ts'
 
 interface Rig {

@@ -3,7 +3,7 @@ import type Docker from 'dockerode'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import type { WebSocket, RawData } from 'ws'
-import { CLOSE, isTerminalControlMessage, type TerminalControlMessage } from '../slides/addon-lab/lab-protocol.ts'
+import { CLOSE, isTerminalControlMessage, type TerminalControlMessage } from '../core/lab-protocol.ts'
 
 /** A running TTY: its byte stream (keystrokes in, screen out) and a way to change its window size. */
 export interface Tty {
@@ -118,6 +118,8 @@ export interface BridgeOptions {
   /** Resume it once the buffer drains below this. */
   readonly lowWaterBytes?: number
   readonly onClose?: (why: 'shell-exited' | 'client-closed' | 'error') => void
+  /** When the browser goes away, leave the TTY running (terminal-keeper.ts keeps it for a reconnect). */
+  readonly keepOnClientClose?: boolean
 }
 
 export interface BridgeStats {
@@ -144,8 +146,12 @@ export function bridgeTerminal(ws: WebSocket, tty: Tty, opts: BridgeOptions = {}
     if (closed) return
     closed = true
     stream.off('data', onOutput)
-    if (why === 'client-closed') tty.close()
-    else {
+    stream.off('end', onEnd)
+    stream.off('close', onEnd)
+    stream.off('error', onError)
+    if (why === 'client-closed') {
+      if (!opts.keepOnClientClose) tty.close()
+    } else {
       tty.close()
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
         ws.close(why === 'shell-exited' ? CLOSE.shellExited : 1011, why === 'shell-exited' ? 'shell exited' : 'terminal error')
@@ -171,14 +177,18 @@ export function bridgeTerminal(ws: WebSocket, tty: Tty, opts: BridgeOptions = {}
     }
   }
 
-  stream.on('data', onOutput)
-  stream.on('end', () => finish('shell-exited'))
-  stream.on('close', () => finish('shell-exited'))
-  stream.on('error', (err: NodeJS.ErrnoException) => {
+  const onEnd = (): void => finish('shell-exited')
+  const onError = (err: NodeJS.ErrnoException): void => {
     // The process went away while a write was pending or before its end was read: that is still an exit.
     const gone = stream.readableEnded || err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE'
     finish(gone ? 'shell-exited' : 'error')
-  })
+  }
+  stream.on('data', onOutput)
+  stream.on('end', onEnd)
+  stream.on('close', onEnd)
+  stream.on('error', onError)
+  // A TTY taken back from the keeper may have been paused by its previous bridge.
+  stream.resume()
 
   const write = (buf: Buffer): void => {
     if (stream.write(buf)) ws.resume()

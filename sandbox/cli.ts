@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 import { connectDocker } from './docker.ts'
 import {
   DEFAULT_SESSION,
@@ -17,6 +17,7 @@ import {
   validateLab,
   validateSession,
 } from './engine.ts'
+import { registerFaults } from './faults.ts'
 import { type BuildEvent, buildImages } from './images.ts'
 import { isDisposable } from './owner.ts'
 
@@ -125,6 +126,13 @@ function progressReporter(useBar: boolean): { onEvent: (e: BuildEvent) => void; 
         break
       case 'role-log':
         break
+      case 'acme-sh':
+        err(`acme.sh: ${e.origin === 'option' ? '--acme-sh' : e.origin === 'vendor' ? 'vendored copy' : 'downloaded'} ${e.from} (checksums verified)`)
+        break
+      case 'role-skipped':
+        stopBar()
+        err(`  ${e.role}: NOT BUILT — ${e.reason}`)
+        break
       case 'role-done':
         if (bar) {
           bar.update(bar.getTotal(), { text: e.action })
@@ -211,7 +219,7 @@ async function shell(h: DockerSandbox, service: string, user?: string): Promise<
 }
 
 export function register(program: Command): void {
-  const images = program.command('images').description('Lab container images (base, dns, acme, postfix, exim, toolbox, partners)')
+  const images = program.command('images').description('Lab container images (base, dns, acme, postfix, exim, toolbox, partners, attacker)')
   images
     .command('build')
     .description(
@@ -221,15 +229,31 @@ export function register(program: Command): void {
     .option('--offline', 'never ask an image registry: bootstrap the base image with debootstrap')
     .option('--role <role...>', 'only these roles (and the roles they are built from)')
     .option('--no-cache', 'rebuild every layer, even of images that are up to date')
+    .option('--acme-sh <file>', 'acme.sh 3.1.3 release tarball for the exim image (default: the vendor folder, else upstream when online)')
+    .option('--vendor-dir <dir>', 'folder holding acme.sh-3.1.3.tar.gz (default $SMTP_TLS_LAB_VENDOR_DIR, else ../shared/vendor)')
     .option('--json', 'print a JSON report on stdout')
-    .action(async (o: { offline?: boolean; role?: string[]; json?: boolean; cache: boolean }) => {
+    .action(async (o: { offline?: boolean; role?: string[]; json?: boolean; cache: boolean; acmeSh?: string; vendorDir?: string }) => {
       const t0 = Date.now()
       const progress = progressReporter(Boolean(process.stderr.isTTY) && !o.json)
       try {
-        const report = await buildImages({ offline: o.offline, roles: o.role, noCache: !o.cache, onEvent: progress.onEvent })
+        const report = await buildImages({
+          offline: o.offline,
+          roles: o.role,
+          noCache: !o.cache,
+          acmeSh: o.acmeSh,
+          vendorDir: o.vendorDir,
+          onEvent: progress.onEvent,
+        })
         if (o.json) json(report)
         const built = report.roles.filter((r) => r.action === 'built').length
-        err(`images build: ${built} built, ${report.roles.length - built} up to date, base ${report.base.action} — ${secs(Date.now() - t0)}`)
+        const skipped = report.roles.filter((r) => r.action === 'skipped')
+        err(
+          `images build: ${built} built, ${report.roles.length - built - skipped.length} up to date, ` +
+            `${skipped.length ? `${skipped.length} NOT built (${skipped.map((r) => r.role).join(', ')}), ` : ''}` +
+            `base ${report.base.action} — ${secs(Date.now() - t0)}`,
+        )
+        for (const r of skipped) err(`${r.role}: ${r.reason}`)
+        if (skipped.length) process.exitCode = 1
       } finally {
         progress.stop()
       }
@@ -299,7 +323,7 @@ export function register(program: Command): void {
   sandbox
     .command('exec')
     .description('Run a command in a service of a session, e.g. `sandbox exec mail -- postconf -n`; exits with its code')
-    .argument('<service>', 'service name: mail, dns, acme, toolbox, partners')
+    .argument('<service>', 'service name: mail, dns, acme, toolbox, partners, attacker')
     .argument('<cmd...>', 'the command and its arguments, after --')
     .option('--session <id>', 'session id', DEFAULT_SESSION)
     .option('-u, --user <user>', 'run as this user')
@@ -313,7 +337,7 @@ export function register(program: Command): void {
   sandbox
     .command('shell')
     .description('Open an interactive shell (bash -l) in a service of a session')
-    .argument('<service>', 'service name: mail, dns, acme, toolbox, partners')
+    .argument('<service>', 'service name: mail, dns, acme, toolbox, partners, attacker')
     .option('--session <id>', 'session id', DEFAULT_SESSION)
     .option('-u, --user <user>', 'log in as this user')
     .action(async (service: string, o: { session: string; user?: string }) => {
@@ -321,6 +345,8 @@ export function register(program: Command): void {
       h.service(service)
       process.exitCode = await shell(h, service, o.user)
     })
+
+  registerFaults(sandbox)
 
   sandbox
     .command('down')

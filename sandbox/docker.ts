@@ -2,7 +2,7 @@
 // and exec with demultiplexed output, stdin and a time bound.
 import type Docker from 'dockerode'
 import { Writable } from 'node:stream'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 
 export const LABEL_SESSION = 'smtp-tls-lab.session'
 export const LABEL_SERVICE = 'smtp-tls-lab.service'

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
 import type Docker from 'dockerode'
 import { Header } from 'tar'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 import type {
   ExecOptions,
   ExecResult,
@@ -32,7 +32,11 @@ import { FileFacts } from './file-facts.ts'
 import { runTool } from './toolset.ts'
 import { DEFAULT_HEALTHCHECK, type PortSpec, type ServiceSpec, type Topology, loadTopology, substituteEnv } from './topology.ts'
 
-export const LABS: readonly LabName[] = ['postfix', 'exim']
+export { LABS } from '../core/labs.ts'
+
+/** CPU quota of each lab container (classroom mode runs 30 sandboxes on one machine). */
+export const SERVICE_NANO_CPUS = 1_000_000_000
+import { LABS, SESSION_ID_RE } from '../core/labs.ts'
 export const DEFAULT_SESSION = 'default'
 export const TSIG_NAME = 'lab-update'
 /** Sessions take a /24 from here; the third octet is the session's own. */
@@ -90,7 +94,7 @@ export interface SessionSummary {
 }
 
 export function validateSession(session: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(session))
+  if (!SESSION_ID_RE.test(session))
     throw new UserError(`invalid session id "${session}": use 1 to 31 lowercase letters, digits and dashes`)
   return session
 }
@@ -499,6 +503,8 @@ export function containerConfig(
       // Equal to Memory: no swap on top of the limit, so the limit is what a sandbox really costs.
       MemorySwap: spec.memLimitBytes,
       PidsLimit: spec.pidsLimit,
+      // One core at most per service: a learner's runaway loop cannot starve the class sharing this machine.
+      NanoCpus: SERVICE_NANO_CPUS,
       CapDrop: [...spec.capDrop],
       CapAdd: [...spec.capAdd],
       Privileged: false,

@@ -5,7 +5,8 @@ import { cp, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import type Docker from 'dockerode'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
+import { type AcmeShOrigin, type AcmeShSource, AcmeShUnavailable, resolveAcmeSh } from './acme-sh-source.ts'
 import { BASE_IMAGE, LABEL_CONTEXT_HASH, LABEL_ROLE, connectDocker, imageExists, roleImage } from './docker.ts'
 import { SANDBOX_DIR } from './topology.ts'
 
@@ -21,6 +22,8 @@ export type BuildEvent =
   | { kind: 'role-step'; role: string; step: number; total: number; text: string }
   | { kind: 'role-log'; role: string; line: string }
   | { kind: 'role-done'; role: string; action: 'built' | 'up-to-date'; durationMs: number }
+  | { kind: 'acme-sh'; origin: AcmeShOrigin; from: string }
+  | { kind: 'role-skipped'; role: string; reason: string }
 
 export interface BuildOptions {
   readonly offline?: boolean
@@ -33,12 +36,18 @@ export interface BuildOptions {
   readonly onEvent?: (e: BuildEvent) => void
   /** Rebuild every layer even when the context is unchanged (a clean build, e.g. to pick up Debian updates). */
   readonly noCache?: boolean
+  /** The acme.sh release tarball to use (`images build --acme-sh FILE`), before the vendor folder and upstream. */
+  readonly acmeSh?: string
+  /** Folder of the vendored acme.sh tarball (default SMTP_TLS_LAB_VENDOR_DIR, else ../shared/vendor). */
+  readonly vendorDir?: string
 }
 
 export interface RoleBuild {
   readonly role: string
   readonly tag: string
-  readonly action: 'built' | 'up-to-date'
+  /** skipped: a third-party tool the role needs (acme.sh) could not be had; `reason` says what to do. */
+  readonly action: 'built' | 'up-to-date' | 'skipped'
+  readonly reason?: string
   readonly contextHash: string
   readonly durationMs: number
 }
@@ -46,6 +55,8 @@ export interface RoleBuild {
 export interface BuildReport {
   readonly base: { readonly tag: string; readonly action: 'present' | 'pulled' | 'bootstrapped'; readonly durationMs: number }
   readonly roles: readonly RoleBuild[]
+  /** Where acme.sh came from, when a role needed it and it was found. */
+  readonly acmeSh?: { readonly origin: AcmeShOrigin; readonly from: string }
   readonly durationMs: number
 }
 
@@ -128,11 +139,14 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Copies the role folder and the repository files named in its context.json into a fresh directory. */
-async function stageContext(imagesDir: string, role: string): Promise<string> {
+/** A verified third-party tree (today only acme.sh) for a role's context.json `vendor` entry, found once per build. */
+type VendorTree = (name: string) => Promise<AcmeShSource>
+
+async function stageContext(imagesDir: string, role: string, vendor?: VendorTree): Promise<string> {
   const src = join(imagesDir, role)
   const dir = await mkdtemp(join(tmpdir(), `stl-ctx-${role}-`))
   await cp(src, dir, { recursive: true, filter: (p) => relative(src, p) !== 'context.json' })
-  let extra: { copy?: Record<string, string> } = {}
+  let extra: { copy?: Record<string, string>; vendor?: Record<string, string> } = {}
   try {
     extra = JSON.parse(await readFile(join(src, 'context.json'), 'utf8')) as typeof extra
   } catch (err) {
@@ -151,6 +165,17 @@ async function stageContext(imagesDir: string, role: string): Promise<string> {
     } catch (err) {
       throw new UserError(`${join(src, 'context.json')}: cannot copy ${from}: ${(err as Error).message}`)
     }
+  }
+  try {
+    for (const [name, to] of Object.entries(extra.vendor ?? {})) {
+      if (name !== 'acme.sh' || !vendor) throw new UserError(`${join(src, 'context.json')}: unknown vendor entry ${name}`)
+      const target = resolve(dir, to)
+      if (!target.startsWith(dir + sep)) throw new UserError(`${join(src, 'context.json')}: vendor ${name} → ${to} leaves the context`)
+      await cp((await vendor(name)).dir, target, { recursive: true })
+    }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    throw err
   }
   return dir
 }
@@ -254,10 +279,25 @@ interface StreamEvent {
   aux?: { ID?: string }
 }
 
-async function buildRole(docker: Docker, role: string, where: Where, emit: (e: BuildEvent) => void, noCache = false): Promise<RoleBuild> {
+async function buildRole(
+  docker: Docker,
+  role: string,
+  where: Where,
+  emit: (e: BuildEvent) => void,
+  noCache = false,
+  vendor?: VendorTree,
+): Promise<RoleBuild> {
   const t0 = Date.now()
   const tag = where.tagFor(role)
-  const dir = await stageContext(where.imagesDir, role)
+  let dir: string
+  try {
+    dir = await stageContext(where.imagesDir, role, vendor)
+  } catch (err) {
+    // Only this role needs the missing tool: say what to do and let the other roles build.
+    if (!(err instanceof AcmeShUnavailable)) throw err
+    emit({ kind: 'role-skipped', role, reason: err.message })
+    return { role, tag, action: 'skipped', reason: err.message, contextHash: '', durationMs: Date.now() - t0 }
+  }
   try {
     const files = await listFiles(dir)
     const hash = await contextHash(dir, files, await parentIds(docker, where, role))
@@ -323,9 +363,22 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuildReport>
   const order = await buildOrder(where, opts.roles?.length ? opts.roles : all)
   const base = await ensureBase(docker, opts)
   const roles: RoleBuild[] = []
-  for (const [i, role] of order.entries()) {
-    emit({ kind: 'role-start', role, index: i, count: order.length })
-    roles.push(await buildRole(docker, role, where, emit, opts.noCache))
+  let acmeSh: Promise<AcmeShSource> | undefined
+  const vendor: VendorTree = () => {
+    acmeSh ??= resolveAcmeSh({ file: opts.acmeSh, vendorDir: opts.vendorDir, offline: opts.offline, repoDir: REPO_DIR }).then((s) => {
+      emit({ kind: 'acme-sh', origin: s.origin, from: s.from })
+      return s
+    })
+    return acmeSh
   }
-  return { base, roles, durationMs: Date.now() - t0 }
+  try {
+    for (const [i, role] of order.entries()) {
+      emit({ kind: 'role-start', role, index: i, count: order.length })
+      roles.push(await buildRole(docker, role, where, emit, opts.noCache, vendor))
+    }
+  } finally {
+    await acmeSh?.then((s) => s.dispose(), () => {})
+  }
+  const used = await acmeSh?.catch(() => undefined)
+  return { base, roles, ...(used ? { acmeSh: { origin: used.origin, from: used.from } } : {}), durationMs: Date.now() - t0 }
 }

@@ -104,7 +104,7 @@ async function presented(h: DockerSandbox, args: string[]): Promise<string> {
 
 describe('two sessions side by side', () => {
   it('every service of both labs is healthy, each session on its own /24', () => {
-    expect(pf.services.map((s) => s.name).sort()).toEqual(['acme', 'dns', 'mail', 'partners', 'toolbox'])
+    expect(pf.services.map((s) => s.name).sort()).toEqual(['acme', 'attacker', 'dns', 'mail', 'partners', 'toolbox'])
     expect(ex.services.map((s) => s.name).sort()).toEqual(['acme', 'dns', 'mail', 'toolbox'])
     for (const s of [...pf.services, ...ex.services]) expect(s.healthy, `${s.container}: ${s.healthDetail}`).toBe(true)
     expect(pf.subnet).not.toBe(ex.subnet)

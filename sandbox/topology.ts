@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 
 export const SANDBOX_DIR = dirname(fileURLToPath(import.meta.url))
 export const TOPOLOGY_DIR = join(SANDBOX_DIR, 'topologies')

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 import { buildDeck, deckBase, devArgs, DIST_DIR, listDecks, selectDecks, slidevBin, type BuildResult } from './deck-build.ts'
 
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

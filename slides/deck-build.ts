@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { UserError } from '../bin/errors.ts'
+import { UserError } from '../core/errors.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const SLIDES_DIR = here

@@ -1,8 +1,10 @@
-// Exercise 1 of the Exim module: a wildcard ECC P-256 certificate for domaine.tld by DNS-01 against Pebble (certbot in the toolbox).
+// Exercise 1 of the Exim module: a wildcard ECC P-256 certificate for domaine.tld by DNS-01, with acme.sh on the mail host
+// (the guide's dns_cf and --server letsencrypt, answered in the lab by the lab's Cloudflare API and Pebble).
 import { defineExercise } from '../define.ts'
 import sanDates from './checks/san-dates.ts'
 
-export const LINEAGE = '/etc/letsencrypt/live/domaine.tld'
+/** acme.sh's folder for an ECC certificate whose first name is domaine.tld (guide §5.4). */
+export const LINEAGE = '/root/.acme.sh/domaine.tld_ecc'
 
 export default defineExercise({
   id: 'exim-issue-wildcard-ecc',
@@ -17,30 +19,30 @@ export default defineExercise({
   checks: [
     {
       id: 'file.cert.san-dates',
-      target: { service: 'toolbox' },
-      params: { path: `${LINEAGE}/fullchain.pem`, names: ['domaine.tld', '*.domaine.tld'], key: 'ec-256', minDays: 20 },
+      target: { service: 'mail' },
+      params: { path: `${LINEAGE}/fullchain.cer`, names: ['domaine.tld', '*.domaine.tld'], key: 'ec-256', minDays: 20 },
       weight: 3,
     },
-    { id: 'file.cert.fullchain', target: { service: 'toolbox' }, params: { path: `${LINEAGE}/fullchain.pem` } },
-    { id: 'file.key.matches-cert', target: { service: 'toolbox' }, params: { certPath: `${LINEAGE}/fullchain.pem`, keyPath: `${LINEAGE}/privkey.pem` } },
+    { id: 'file.cert.fullchain', target: { service: 'mail' }, params: { path: `${LINEAGE}/fullchain.cer` } },
+    { id: 'file.key.matches-cert', target: { service: 'mail' }, params: { certPath: `${LINEAGE}/fullchain.cer`, keyPath: `${LINEAGE}/domaine.tld.key` } },
   ],
   startFails: ['file.cert.san-dates'],
   hints: [
     {
-      fr: 'Regardez d’abord ce qui existe : `certbot certificates` puis `openssl x509 -in /etc/letsencrypt/live/domaine.tld/cert.pem -noout -ext subjectAltName -dates -subject`.',
-      en: 'Look at what exists first: `certbot certificates` then `openssl x509 -in /etc/letsencrypt/live/domaine.tld/cert.pem -noout -ext subjectAltName -dates -subject`.',
+      fr: 'Regardez d’abord ce qui existe : `acme.sh --list`, puis `openssl x509 -in ~/.acme.sh/domaine.tld/domaine.tld.cer -noout -ext subjectAltName -dates -subject`.',
+      en: 'Look at what exists first: `acme.sh --list`, then `openssl x509 -in ~/.acme.sh/domaine.tld/domaine.tld.cer -noout -ext subjectAltName -dates -subject`.',
     },
     {
-      fr: 'Un wildcard ne couvre pas le domaine nu : il faut deux `-d`, `-d domaine.tld -d "*.domaine.tld"` (les guillemets empêchent le shell de développer l’étoile).',
-      en: 'A wildcard does not cover the bare domain: give two `-d`, `-d domaine.tld -d "*.domaine.tld"` (the quotes stop the shell from expanding the star).',
+      fr: 'Un wildcard ne couvre pas le domaine nu : il faut deux `-d`, `-d domaine.tld -d \'*.domaine.tld\'` (les guillemets empêchent le shell de développer l’étoile).',
+      en: 'A wildcard does not cover the bare domain: give two `-d`, `-d domaine.tld -d \'*.domaine.tld\'` (the quotes stop the shell from expanding the star).',
     },
     {
-      fr: '`--keylength ec-256` d’acme.sh s’écrit `--key-type ecdsa --elliptic-curve secp256r1` pour certbot ; pour changer le type de clé d’un certificat existant, certbot veut `--cert-name domaine.tld` et `--key-type` sur la même ligne.',
-      en: 'acme.sh’s `--keylength ec-256` is `--key-type ecdsa --elliptic-curve secp256r1` for certbot; to change the key type of an existing certificate, certbot wants `--cert-name domaine.tld` and `--key-type` on the same line.',
+      fr: '`--keylength ec-256` : acme.sh range alors le certificat dans `~/.acme.sh/domaine.tld_ecc/`, à côté de l’ancien certificat RSA (`~/.acme.sh/domaine.tld/`).',
+      en: '`--keylength ec-256`: acme.sh then keeps the certificate in `~/.acme.sh/domaine.tld_ecc/`, beside the old RSA one (`~/.acme.sh/domaine.tld/`).',
     },
     {
-      fr: 'Le défi DNS-01 passe par le DNS du lab : `--dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini` et `--server https://acme.lab.test:14000/dir`.',
-      en: 'The DNS-01 challenge goes through the lab DNS: `--dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini` and `--server https://acme.lab.test:14000/dir`.',
+      fr: 'Le jeton Cloudflare du lab est dans `/etc/lab/cloudflare.env` : `. /etc/lab/cloudflare.env` avant `acme.sh --issue --dns dns_cf …` (dans le lab, api.cloudflare.com et acme-v02.api.letsencrypt.org pointent vers les services du lab).',
+      en: 'The lab’s Cloudflare token is in `/etc/lab/cloudflare.env`: `. /etc/lab/cloudflare.env` before `acme.sh --issue --dns dns_cf …` (in the lab, api.cloudflare.com and acme-v02.api.letsencrypt.org point to the lab’s services).',
     },
   ],
 })

@@ -1,6 +1,6 @@
 // Exercise 2 of the Exim module: deploy the wildcard into HestiaCP's paths (SNI file + fallback), full chain, key 640 root:Debian-exim.
 import { defineExercise } from '../define.ts'
-import { HESTIA_MAIL, HESTIA_SSL, issueInToolbox, onPorts, stageAsAcmeSh } from './steps.ts'
+import { HESTIA_MAIL, HESTIA_SSL, issueWithAcmeSh, onPorts } from './steps.ts'
 
 const CRT = `${HESTIA_MAIL}/mail.domaine.tld.crt`
 const KEY = `${HESTIA_MAIL}/mail.domaine.tld.key`
@@ -12,7 +12,7 @@ export default defineExercise({
   title: { fr: 'Déployer le certificat dans les chemins HestiaCP', en: 'Deploy the certificate into the HestiaCP paths' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
+  setup: [issueWithAcmeSh('domaine.tld', '*.domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [CRT, { path: KEY, owner: 'root:Debian-exim' }, `${HESTIA_SSL}/certificate.crt`, { path: `${HESTIA_SSL}/certificate.key`, owner: 'root:Debian-exim' }, '/usr/local/bin/deploy-mail-cert.sh'],
   checks: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # service: mail
-# Scripted answer: the course's deploy script (§8.2) written to /usr/local/bin/deploy-mail-cert.sh and run once
-# with the acme.sh files of exercise 1, then Exim reloaded.
+# Scripted answer: the course's deploy script (§8.2) written to /usr/local/bin/deploy-mail-cert.sh, then wired to the
+# certificate of exercise 1 with the guide's `acme.sh --install-cert … --reloadcmd`, which runs it at once.
 set -euo pipefail
 cat > /usr/local/bin/deploy-mail-cert.sh <<'SH'
 #!/usr/bin/env bash
@@ -24,7 +24,11 @@ chmod 640 /usr/local/hestia/ssl/certificate.key; chmod 644 /usr/local/hestia/ssl
 systemctl reload exim4
 SH
 chmod +x /usr/local/bin/deploy-mail-cert.sh
-/usr/local/bin/deploy-mail-cert.sh mail.domaine.tld /root/.acme.sh/domaine.tld_ecc/fullchain.cer /root/.acme.sh/domaine.tld_ecc/domaine.tld.key
+# §8.2 "Installer": acme.sh copies the files, runs the reloadcmd now, and keeps it for every renewal.
+acme.sh --install-cert -d domaine.tld --ecc \
+--fullchain-file /tmp/fullchain.pem \
+--key-file /tmp/priv.key \
+--reloadcmd "/usr/local/bin/deploy-mail-cert.sh mail.domaine.tld /tmp/fullchain.pem /tmp/priv.key"
 # Exim re-executes itself on reload: wait for its listeners before anyone connects.
 sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done
 lab-listening 25 465 587

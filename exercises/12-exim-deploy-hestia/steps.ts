@@ -1,5 +1,6 @@
-// Steps the Exim exercises share: a Pebble certificate issued in the toolbox, staged on the mail host as acme.sh lays it out, and deployed into HestiaCP's paths.
-import type { CopyStep, Step } from '../define.ts'
+// Steps the Exim exercises share: a certificate issued with acme.sh on the mail host (the guide's own tool, against the
+// lab's CA and Cloudflare API), and deployed into HestiaCP's paths with `acme.sh --install-cert`.
+import type { Step } from '../define.ts'
 import type { ExerciseCheck } from '../define.ts'
 import type { CheckId } from '../../checker/registry.ts'
 
@@ -11,51 +12,22 @@ export function acmeShDir(name: string): string {
   return `/root/.acme.sh/${name}_ecc`
 }
 
-/** Issues a certificate in the toolbox (certbot 2 defaults to ECDSA P-256), staged in /root/lab-certs/FIRST/. */
-export function issueInToolbox(...names: [string, ...string[]]): Step {
-  return { service: 'toolbox', script: 'shared:issue-cert.sh', args: names }
+/** Issues an ECDSA P-256 certificate with acme.sh on the mail host (dns_cf, --server letsencrypt), in acmeShDir(FIRST). */
+export function issueWithAcmeSh(...names: [string, ...string[]]): Step {
+  return { service: 'mail', script: 'shared:acme-sh-issue.sh', args: names }
 }
 
-function copy(name: string, file: string, to: string, mode: number, owner: string): CopyStep {
-  return {
-    copy: {
-      from: { service: 'toolbox', path: `/root/lab-certs/${name}/${file}` },
-      to: { service: 'mail', path: to },
-      mode,
-      owner,
-    },
-  }
-}
-
-/** The staged certificate copied to the mail host in acme.sh's file names (NAME.cer, NAME.key, ca.cer, fullchain.cer). */
-export function stageAsAcmeSh(name: string): Step[] {
-  const dir = acmeShDir(name)
-  return [
-    copy(name, 'cert.pem', `${dir}/${name}.cer`, 0o644, 'root:root'),
-    copy(name, 'privkey.pem', `${dir}/${name}.key`, 0o600, 'root:root'),
-    copy(name, 'chain.pem', `${dir}/ca.cer`, 0o644, 'root:root'),
-    copy(name, 'fullchain.pem', `${dir}/fullchain.cer`, 0o644, 'root:root'),
-  ]
-}
-
-/** Full chain and key installed for one SNI name (and optionally as the panel fallback), as the course's hook leaves them. */
+/**
+ * `acme.sh --install-cert` of CERT_NAME into HestiaCP's SNI files for SNI_NAME (and the panel fallback), with the
+ * guide's §8.1 --reloadcmd (owner root:Debian-exim, mode 640 on the key, reload Exim): later renewals deploy too.
+ */
 export function deployToHestia(certName: string, sniName: string, opts: { fallback?: boolean } = {}): Step[] {
-  const steps: Step[] = [
-    copy(certName, 'fullchain.pem', `${HESTIA_MAIL}/${sniName}.crt`, 0o644, 'root:root'),
-    copy(certName, 'privkey.pem', `${HESTIA_MAIL}/${sniName}.key`, 0o640, 'root:Debian-exim'),
-  ]
-  if (opts.fallback) {
-    steps.push(
-      copy(certName, 'fullchain.pem', `${HESTIA_SSL}/certificate.crt`, 0o644, 'root:root'),
-      copy(certName, 'privkey.pem', `${HESTIA_SSL}/certificate.key`, 0o640, 'root:Debian-exim'),
-    )
-  }
-  return steps
+  return [{ service: 'mail', script: 'shared:acme-sh-install-cert.sh', args: [certName, sniName, ...(opts.fallback ? ['fallback'] : [])] }]
 }
 
-/** Exercise 2's end state: the wildcard for domaine.tld issued, staged as acme.sh would, and deployed (SNI file + fallback). */
+/** Exercise 2's end state: the wildcard for domaine.tld issued by acme.sh and installed (SNI file + fallback). */
 export function wildcardDeployed(): Step[] {
-  return [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), ...deployToHestia('domaine.tld', 'mail.domaine.tld', { fallback: true })]
+  return [issueWithAcmeSh('domaine.tld', '*.domaine.tld'), ...deployToHestia('domaine.tld', 'mail.domaine.tld', { fallback: true })]
 }
 
 /** The three listening ports of the lab's Exim and the transport each uses. */

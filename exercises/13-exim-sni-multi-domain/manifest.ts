@@ -1,6 +1,6 @@
 // Exercise 3 of the Exim module: a second mail host name (mail.client2.tld) with its own certificate chosen by SNI.
 import { defineExercise } from '../define.ts'
-import { HESTIA_MAIL, issueInToolbox, onPorts, stageAsAcmeSh, wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
+import { HESTIA_MAIL, issueWithAcmeSh, onPorts, wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
 
 const CLIENT2 = 'mail.client2.tld'
 const CRT = `${HESTIA_MAIL}/${CLIENT2}.crt`
@@ -12,7 +12,7 @@ export default defineExercise({
   title: { fr: 'SNI : un certificat par domaine hébergé', en: 'SNI: one certificate per hosted domain' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [...wildcardDeployed(), issueInToolbox(CLIENT2), ...stageAsAcmeSh(CLIENT2), { service: 'mail', script: './setup.sh' }],
+  setup: [...wildcardDeployed(), issueWithAcmeSh(CLIENT2), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [CRT, { path: KEY, owner: 'root:Debian-exim' }],
   checks: [

@@ -1,29 +1,20 @@
 #!/usr/bin/env bash
 # service: mail
-# Scripted answer: the course's single deploy hook (§8.2/§19.4), run by certbot after every successful renewal
-# (certbot's equivalent of acme.sh --install-cert … --reloadcmd).
+# Scripted answer: the guide's direct deployment (§8.1) as written: acme.sh --install-cert with the Hestia paths and
+# the --reloadcmd that fixes the key's owner and mode, fills the fallback and reloads Exim. acme.sh runs it now and
+# after every renewal, its daily cron's included.
 set -euo pipefail
-cat > /usr/local/bin/deploy-mail-cert.sh <<'SH'
-#!/usr/bin/env bash
-# Copies a renewed certificate into the Hestia paths Exim reads, then reloads Exim.
-set -euo pipefail
-FQDN="${1:-mail.domaine.tld}"
-LINEAGE="${RENEWED_LINEAGE:-/etc/letsencrypt/live/domaine.tld}"
-MAIL_DIR=/usr/local/hestia/ssl/mail
-install -m 644 -o root -g root "$LINEAGE/fullchain.pem" "$MAIL_DIR/$FQDN.crt"
-install -m 640 -o root -g Debian-exim "$LINEAGE/privkey.pem" "$MAIL_DIR/$FQDN.key"
-install -m 644 -o root -g root "$LINEAGE/fullchain.pem" /usr/local/hestia/ssl/certificate.crt
-install -m 640 -o root -g Debian-exim "$LINEAGE/privkey.pem" /usr/local/hestia/ssl/certificate.key
-systemctl reload exim4
-logger -t deploy-mail-cert "deployed $LINEAGE for $FQDN" 2>/dev/null || true
-SH
-chmod 755 /usr/local/bin/deploy-mail-cert.sh
-mkdir -p /etc/letsencrypt/renewal-hooks/deploy
-cat > /etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh <<'SH'
-#!/bin/sh
-exec /usr/local/bin/deploy-mail-cert.sh mail.domaine.tld
-SH
-chmod 755 /etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh
+acme.sh --install-cert -d domaine.tld --ecc \
+--fullchain-file /usr/local/hestia/ssl/mail/mail.domaine.tld.crt \
+--key-file /usr/local/hestia/ssl/mail/mail.domaine.tld.key \
+--reloadcmd "chown root:Debian-exim /usr/local/hestia/ssl/mail/mail.domaine.tld.key; \
+chmod 640 /usr/local/hestia/ssl/mail/mail.domaine.tld.key; \
+cp /usr/local/hestia/ssl/mail/mail.domaine.tld.crt /usr/local/hestia/ssl/certificate.crt; \
+cp /usr/local/hestia/ssl/mail/mail.domaine.tld.key /usr/local/hestia/ssl/certificate.key; \
+chown root:Debian-exim /usr/local/hestia/ssl/certificate.key; \
+chmod 640 /usr/local/hestia/ssl/certificate.key; \
+chmod 644 /usr/local/hestia/ssl/mail/mail.domaine.tld.crt /usr/local/hestia/ssl/certificate.crt; \
+systemctl reload exim4"
 # Exim re-executes itself on reload: wait for its listeners before anyone connects.
 sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done
 lab-listening 25 465 587

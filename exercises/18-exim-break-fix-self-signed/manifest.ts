@@ -1,6 +1,6 @@
 // Break-fix of the Exim module, troubleshooting row "Self-signed toujours présenté": custom files absent under the expected name.
 import { defineExercise } from '../define.ts'
-import { HESTIA_MAIL, HESTIA_SSL, issueInToolbox, onPorts, stageAsAcmeSh } from '../12-exim-deploy-hestia/steps.ts'
+import { HESTIA_MAIL, HESTIA_SSL, issueWithAcmeSh, onPorts } from '../12-exim-deploy-hestia/steps.ts'
 
 export default defineExercise({
   id: 'exim-break-fix-self-signed',
@@ -8,7 +8,7 @@ export default defineExercise({
   title: { fr: 'Dépannage : le certificat auto-signé est toujours présenté', en: 'Troubleshooting: the self-signed certificate is still presented' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
+  setup: [issueWithAcmeSh('domaine.tld', '*.domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [
     `${HESTIA_MAIL}/mail.domaine.tld.crt`,

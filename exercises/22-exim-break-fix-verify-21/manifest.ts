@@ -1,6 +1,6 @@
 // Break-fix of the Exim module, troubleshooting row "Erreur verify code 21": the leaf deployed without its intermediate.
 import { defineExercise } from '../define.ts'
-import { HESTIA_MAIL, HESTIA_SSL, issueInToolbox, onPorts, stageAsAcmeSh } from '../12-exim-deploy-hestia/steps.ts'
+import { HESTIA_MAIL, HESTIA_SSL, issueWithAcmeSh, onPorts } from '../12-exim-deploy-hestia/steps.ts'
 
 export default defineExercise({
   id: 'exim-break-fix-verify-21',
@@ -8,7 +8,7 @@ export default defineExercise({
   title: { fr: 'Dépannage : « Verify return code: 21 »', en: 'Troubleshooting: "Verify return code: 21"' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [issueInToolbox('domaine.tld', '*.domaine.tld'), ...stageAsAcmeSh('domaine.tld'), { service: 'mail', script: './setup.sh' }],
+  setup: [issueWithAcmeSh('domaine.tld', '*.domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   // Each certificate travels with its key: the grading sandbox's own keys are from another issuance.
   submission: [`${HESTIA_MAIL}/mail.domaine.tld.crt`, `${HESTIA_SSL}/certificate.crt`, `${HESTIA_MAIL}/mail.domaine.tld.key`, `${HESTIA_SSL}/certificate.key`],

@@ -1,6 +1,6 @@
 // Break-fix of the Exim module, troubleshooting row "Nouveau domaine non chiffré": certificate not deployed under the exact name.
 import { defineExercise } from '../define.ts'
-import { HESTIA_MAIL, issueInToolbox, onPorts, stageAsAcmeSh, wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
+import { HESTIA_MAIL, issueWithAcmeSh, onPorts, wildcardDeployed } from '../12-exim-deploy-hestia/steps.ts'
 
 const HOST = 'mail.example.com'
 
@@ -10,7 +10,7 @@ export default defineExercise({
   title: { fr: 'Dépannage : le nouveau domaine n’est pas chiffré correctement', en: 'Troubleshooting: the new domain is not properly encrypted' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: [...wildcardDeployed(), issueInToolbox(HOST), ...stageAsAcmeSh(HOST), { service: 'mail', script: './setup.sh' }],
+  setup: [...wildcardDeployed(), issueWithAcmeSh(HOST), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
   submission: [`${HESTIA_MAIL}/${HOST}.crt`, { path: `${HESTIA_MAIL}/${HOST}.key`, owner: 'root:Debian-exim' }],
   checks: [

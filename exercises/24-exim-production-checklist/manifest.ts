@@ -1,6 +1,6 @@
 // Final exercise of the Exim module: the course's go-live checklist (section 18), every item graded.
 import { defineExercise } from '../define.ts'
-import { HESTIA_MAIL, HESTIA_SSL, onPorts } from '../12-exim-deploy-hestia/steps.ts'
+import { HESTIA_MAIL, HESTIA_SSL, issueWithAcmeSh, onPorts } from '../12-exim-deploy-hestia/steps.ts'
 import sanDates from '../11-exim-issue-wildcard-ecc/checks/san-dates.ts'
 import expiryAlert, { DEFAULT_CERT, DEFAULT_CRON, DEFAULT_MAILDIR, DEFAULT_SCRIPT } from '../16-exim-expiry-monitoring/checks/expiry-alert.ts'
 import { RENEW_COMMAND } from '../15-exim-renewal-hook/manifest.ts'
@@ -16,7 +16,7 @@ export default defineExercise({
   title: { fr: 'Checklist de mise en production', en: 'Go-live checklist' },
   text: './text.fr.md',
   textEn: './text.en.md',
-  setup: './setup.sh',
+  setup: [issueWithAcmeSh('domaine.tld', '*.domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: [
     { service: 'mail', script: './solve-deploy.sh' },
     { service: 'mail', script: './solve-policy.sh' },
@@ -31,7 +31,7 @@ export default defineExercise({
     `${HESTIA_MAIL}/smtp.domaine.tld.crt`,
     { path: `${HESTIA_MAIL}/smtp.domaine.tld.key`, owner: 'root:Debian-exim' },
     '/usr/local/bin/deploy-mail-cert.sh',
-    '/etc/letsencrypt/renewal-hooks/deploy/exim-hestia.sh',
+    '/root/.acme.sh/domaine.tld_ecc/domaine.tld.conf',
     DEFAULT_SCRIPT,
     DEFAULT_CRON,
   ],
@@ -91,12 +91,12 @@ export default defineExercise({
   ],
   hints: [
     {
-      fr: 'Reprenez la liste dans l’ordre et, pour chaque ligne, trouvez la commande qui la prouve (`openssl s_client`, `ls -l`, `exim -bP`, `swaks`, `certbot renew --force-renewal`, `grep "TLS error" /var/log/exim4/mainlog`).',
-      en: 'Go through the list in order and, for each line, find the command that proves it (`openssl s_client`, `ls -l`, `exim -bP`, `swaks`, `certbot renew --force-renewal`, `grep "TLS error" /var/log/exim4/mainlog`).',
+      fr: 'Reprenez la liste dans l’ordre et, pour chaque ligne, trouvez la commande qui la prouve (`openssl s_client`, `ls -l`, `exim -bP`, `swaks`, `acme.sh --renew -d domaine.tld --ecc --force`, `grep "TLS error" /var/log/exim4/mainlog`).',
+      en: 'Go through the list in order and, for each line, find the command that proves it (`openssl s_client`, `ls -l`, `exim -bP`, `swaks`, `acme.sh --renew -d domaine.tld --ecc --force`, `grep "TLS error" /var/log/exim4/mainlog`).',
     },
     {
-      fr: 'Un seul hook de déploiement règle les lignes 2, 3, 4 et 9 à la fois : copie du fullchain et de la clé, droits, fallback, reload ; branchez-le dans `/etc/letsencrypt/renewal-hooks/deploy/` et lancez-le une fois.',
-      en: 'One deploy hook settles lines 2, 3, 4 and 9 at once: copy of the full chain and key, permissions, fallback, reload; wire it into `/etc/letsencrypt/renewal-hooks/deploy/` and run it once.',
+      fr: 'Un seul hook de déploiement règle les lignes 2, 3, 4 et 9 à la fois : copie du fullchain et de la clé, droits, fallback, reload ; branchez-le avec `acme.sh --install-cert -d domaine.tld --ecc … --reloadcmd "…"`, qui le lance aussitôt.',
+      en: 'One deploy hook settles lines 2, 3, 4 and 9 at once: copy of the full chain and key, permissions, fallback, reload; wire it with `acme.sh --install-cert -d domaine.tld --ecc … --reloadcmd "…"`, which runs it at once.',
     },
     {
       fr: 'Les erreurs TLS du journal antérieures au dernier démarrage d’Exim ne comptent pas : après correction, `systemctl restart exim4` puis relisez `mainlog` et `paniclog`.',

@@ -6,8 +6,8 @@ set -euo pipefail
 # Item 11: the log names smtp.domaine.tld.crt, a certificate without its key (Exim pairs it with certificate.key):
 # give it its own key, a file a submission can carry (a deletion it cannot). Both from the live lineage at once: a
 # renewal since the setup has changed the key.
-install -m 644 -o root -g root /etc/letsencrypt/live/domaine.tld/fullchain.pem /usr/local/hestia/ssl/mail/smtp.domaine.tld.crt
-install -m 640 -o root -g Debian-exim /etc/letsencrypt/live/domaine.tld/privkey.pem /usr/local/hestia/ssl/mail/smtp.domaine.tld.key
+install -m 644 -o root -g root /root/.acme.sh/domaine.tld_ecc/fullchain.cer /usr/local/hestia/ssl/mail/smtp.domaine.tld.crt
+install -m 640 -o root -g Debian-exim /root/.acme.sh/domaine.tld_ecc/domaine.tld.key /usr/local/hestia/ssl/mail/smtp.domaine.tld.key
 tpl=/etc/exim4/exim4.conf.template
 sed -i -E '/^\s*(auth_advertise_hosts|tls_require_ciphers)\s*=/d' "$tpl"
 sed -i -E 's/^daemon_smtp_ports = .*/daemon_smtp_ports = 25 : 587 : 465/; s/^tls_on_connect_ports = .*/tls_on_connect_ports = 465/' "$tpl"

@@ -9,7 +9,7 @@ import { downSessionsWithPrefix } from '../../grading/class.ts'
 import { setParams } from '../../grading/harvest.ts'
 import { testRunId, testSession } from '../../sandbox/test-session.ts'
 import { summaryText } from '../../slides/addon-lab/check-run.ts'
-import type { CheckSummary, LabInfo, Status } from '../../slides/addon-lab/lab-protocol.ts'
+import type { CheckSummary, LabInfo, Status } from '../../core/lab-protocol.ts'
 import type { CatalogCheck } from '../exercise-catalog.ts'
 import type { Attempt } from '../progress-store.ts'
 import {
@@ -285,7 +285,7 @@ describe('the course end to end: learner decks on real sandboxes, then the instr
     const status = root.locator('.lab-status')
     await expect.poll(() => status.innerText().then(squash), { timeout: 2 * MINUTE }).toContain('Lab Postfix prêt')
     const services = await root.locator('.lab-status__services li').allInnerTexts()
-    expect(services.map((s) => squash(s).split(' ')[1]).sort()).toEqual(['acme', 'dns', 'mail', 'partners', 'toolbox'])
+    expect(services.map((s) => squash(s).split(' ')[1]).sort()).toEqual(['acme', 'attacker', 'dns', 'mail', 'partners', 'toolbox'])
     expect(await root.locator('.lab-status__services li[data-healthy="false"]').count()).toBe(0)
     await shot('postfix-lab-status')
   }, 5 * MINUTE)

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { applyMessage, hintFor, IDLE, inconclusiveText, runChecks, startRun, statusView, summaryText, type RunState } from './check-run.ts'
 import { createLabClient } from './lab-client.ts'
-import type { CheckResult, CheckStreamMessage } from './lab-protocol.ts'
+import type { CheckResult, CheckStreamMessage } from '../../core/lab-protocol.ts'
 import type { WebSocketLike } from './terminal-connection.ts'
 import { json, startFakeLabServer, type FakeLabServer } from './fake-lab-server.ts'
 

@@ -1,5 +1,5 @@
 // A check run as the learner sees it: starting it on the lab server, folding streamed results, wording each status.
-import { WS, isCheckStreamMessage, type CheckResult, type CheckStreamMessage, type CheckSummary, type Status } from './lab-protocol.ts'
+import { WS, isCheckStreamMessage, type CheckResult, type CheckStreamMessage, type CheckSummary, type Status } from '../../core/lab-protocol.ts'
 import { wsUrl, type LabClient, type OriginLike } from './lab-client.ts'
 import type { WebSocketFactory } from './terminal-connection.ts'
 import type { InconclusiveReason } from '../../checker/types.ts'

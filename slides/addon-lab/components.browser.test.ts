@@ -7,7 +7,7 @@ import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildDeck, listDecks, selectDecks } from '../deck-build.ts'
 import { json, startFakeLabServer, type FakeLabServer } from './fake-lab-server.ts'
-import type { CheckResult, CheckStreamMessage } from './lab-protocol.ts'
+import type { CheckResult, CheckStreamMessage } from '../../core/lab-protocol.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DECK = '01-postfix-tls'
@@ -106,7 +106,7 @@ describe('the lab components in the built Postfix deck', () => {
   it('says the lab is offline and to run npm start when no lab server answers', async () => {
     const outside: string[] = []
     page.on('request', (r) => { if (new URL(r.url()).hostname !== '127.0.0.1' && !r.url().startsWith('data:')) outside.push(r.url()) })
-    await openSlide('Lab 1 · certbot contre Pebble (toolbox)')
+    await openSlide('Lab 1 · certbot auprès de Pebble (toolbox)')
     const terminal = slide('.lab-terminal')
     await expect.poll(() => terminal.innerText(), { timeout: 15_000 }).toContain('Le lab est hors ligne')
     expect(await terminal.innerText()).toContain('npm start')

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { captureToken, createLabClient, LabApiError, wsUrl, type KeyValueStore } from './lab-client.ts'
-import { TOKEN_STORAGE_KEY } from './lab-protocol.ts'
+import { TOKEN_STORAGE_KEY } from '../../core/lab-protocol.ts'
 import { json, startFakeLabServer, type FakeLabServer } from './fake-lab-server.ts'
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {

@@ -8,7 +8,7 @@ import {
   type HealthResponse,
   type LabInfo,
   type LabName,
-} from './lab-protocol.ts'
+} from '../../core/lab-protocol.ts'
 
 export interface KeyValueStore {
   getItem(key: string): string | null

@@ -1,7 +1,7 @@
 // What the sandbox panel says and offers for each state of the learner's lab.
 import { describe, expect, it } from 'vitest'
 import { confirmText, labView, pollDelayMs } from './lab-status.ts'
-import type { LabInfo } from './lab-protocol.ts'
+import type { LabInfo } from '../../core/lab-protocol.ts'
 
 const up = (healthy: boolean[]): LabInfo => ({
   lab: 'postfix',
@@ -11,6 +11,12 @@ const up = (healthy: boolean[]): LabInfo => ({
 })
 
 describe('the lab status panel', () => {
+  it('tells a learner of a full class that they wait for a free place, with their position, and offers nothing', () => {
+    const v = labView({ lab: 'postfix', session: 's1', state: 'starting', services: [], queuePosition: 3 }, 'postfix')
+    expect(v.headline).toBe('En attente d’une place libre pour votre lab (position 3)…')
+    expect(v.actions).toEqual([])
+  })
+
   it('offers only Démarrer when no sandbox runs', () => {
     const v = labView({ lab: null, session: null, state: 'down', services: [] }, 'postfix')
     expect(v.headline).toBe('Lab Postfix arrêté')

@@ -1,5 +1,5 @@
 // What the sandbox panel shows and allows: wording of each lab state, which buttons make sense, polling cadence.
-import type { LabInfo, LabName, LabState } from './lab-protocol.ts'
+import type { LabInfo, LabName, LabState } from '../../core/lab-protocol.ts'
 
 export type LabAction = 'up' | 'down' | 'reset'
 
@@ -20,6 +20,9 @@ export function labView(info: LabInfo, wanted: LabName): LabView {
     case 'down':
       return { headline: `Lab ${LAB_LABEL[wanted]} arrêté`, tone: 'off', actions: ['up'], otherLab: null }
     case 'starting':
+      if (info.queuePosition !== undefined) {
+        return { headline: `En attente d’une place libre pour votre lab (position ${info.queuePosition})…`, tone: 'busy', actions: [], otherLab: null }
+      }
       return { headline: `Lab ${name} en cours de démarrage…`, tone: 'busy', actions: ['down'], otherLab }
     case 'up': {
       const sick = info.services.filter((s) => !s.healthy).map((s) => s.name)

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { backoffDelay, TerminalConnection, terminalStatusText, type TerminalState, type WebSocketLike } from './terminal-connection.ts'
-import { CLOSE } from './lab-protocol.ts'
+import { CLOSE } from '../../core/lab-protocol.ts'
 import { startFakeLabServer, type FakeLabServer } from './fake-lab-server.ts'
 
 const createSocket = (url: string): WebSocketLike => new WebSocket(url) as unknown as WebSocketLike
@@ -61,7 +61,9 @@ describe('a terminal connection', () => {
     await until(() => states.includes('open'))
     const url = srv.wsUrls[0]
     expect(url?.pathname).toBe('/ws/terminal')
-    expect(Object.fromEntries(url?.searchParams ?? [])).toEqual({ service: 'toolbox', lab: 'postfix', cols: '100', rows: '30', token: 'tok' })
+    const { tid, ...rest } = Object.fromEntries(url?.searchParams ?? [])
+    expect(rest).toEqual({ service: 'toolbox', lab: 'postfix', cols: '100', rows: '30', token: 'tok' })
+    expect(tid).toMatch(/^[A-Za-z0-9_-]{22}$/)
     c.write('postconf mail_version\r')
     await until(() => received.join('').includes('echo:postconf mail_version\r'))
     expect(upstream[0]?.binary).toBe(true)

@@ -1,6 +1,6 @@
 // The terminal's WebSocket to a sandbox TTY: bytes both ways, resize messages, reconnection with backoff.
 // Kept free of xterm.js and Vue so it runs (and is tested) in Node against a real WebSocket server.
-import { CLOSE, WS, type TerminalControlMessage } from './lab-protocol.ts'
+import { CLOSE, WS, type TerminalControlMessage } from '../../core/lab-protocol.ts'
 import { wsUrl, type OriginLike } from './lab-client.ts'
 
 /** The part of the browser WebSocket API this module uses; the `ws` package's client implements it too. */
@@ -54,6 +54,17 @@ export interface TerminalConnectionOptions {
   readonly random?: () => number
   /** How long the lab-down state waits before trying again (the learner may start the lab from another slide). */
   readonly labDownRetryMs?: number
+  /** Terminal id sent as `tid` (default: random per connection object). */
+  readonly tid?: string
+}
+
+/** 128 random bits, base64url; getRandomValues works on plain-HTTP pages too (randomUUID does not). */
+function randomId(): string {
+  const b = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(b)
+  let s = ''
+  for (const x of b) s += String.fromCharCode(x)
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 export class TerminalConnection {
@@ -64,14 +75,17 @@ export class TerminalConnection {
   private rows: number
   private stopped = false
   private readonly encoder = new TextEncoder()
+  /** This terminal's id: a reconnection within a few minutes gets the same shell back (labs/terminal-keeper.ts). */
+  readonly tid: string
 
   constructor(private readonly opts: TerminalConnectionOptions) {
     this.cols = opts.cols
     this.rows = opts.rows
+    this.tid = opts.tid ?? randomId()
   }
 
   get url(): string {
-    const params: Record<string, string | number> = { service: this.opts.service, cols: this.cols, rows: this.rows }
+    const params: Record<string, string | number> = { service: this.opts.service, cols: this.cols, rows: this.rows, tid: this.tid }
     if (this.opts.lab) params.lab = this.opts.lab
     return wsUrl(this.opts.origin, WS.terminal, params, this.opts.token)
   }

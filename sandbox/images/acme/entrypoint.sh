@@ -7,6 +7,11 @@ LAB_ACME_IP=${LAB_ACME_IP:-$LAB_SUBNET.11}
 /usr/local/bin/lab-resolv
 mkdir -p /etc/lab
 printf 'LAB_SUBNET=%s\nLAB_DNS_IP=%s\nLAB_ACME_IP=%s\n' "$LAB_SUBNET" "$LAB_DNS_IP" "$LAB_ACME_IP" > /etc/lab/env
+# The lab Cloudflare API updates the lab DNS with the session's TSIG key (nsupdate format, readable by its user only).
+if [ -n "${LAB_TSIG_SECRET:-}" ]; then
+  printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "${LAB_TSIG_NAME:-lab-update}" "$LAB_TSIG_SECRET" > /etc/lab/tsig.key
+  chown root:nogroup /etc/lab/tsig.key; chmod 640 /etc/lab/tsig.key
+fi
 
 # P-256 keys: generated in milliseconds, so a fresh CA per session costs nothing at start.
 d=/etc/pebble
@@ -16,7 +21,9 @@ if [ ! -f $d/https-ca.pem ]; then
     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
   openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout $d/https.key -out $d/https.csr \
     -subj "/CN=acme.lab.test" 2>/dev/null
-  printf 'subjectAltName=DNS:acme.lab.test,DNS:acme,IP:%s\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n' "$LAB_ACME_IP" > $d/https.ext
+  # The guide's names too: the lab DNS points them here (Pebble behind Let's Encrypt's name, the lab Cloudflare API
+  # and the DoH resolver acme.sh checks its TXT records with).
+  printf 'subjectAltName=DNS:acme.lab.test,DNS:acme,DNS:acme-v02.api.letsencrypt.org,DNS:acme-staging-v02.api.letsencrypt.org,DNS:api.cloudflare.com,DNS:cloudflare-dns.com,IP:%s\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n' "$LAB_ACME_IP" > $d/https.ext
   openssl x509 -req -in $d/https.csr -CA $d/https-ca.pem -CAkey $d/https-ca.key -CAcreateserial -days 825 \
     -extfile $d/https.ext -out $d/https.pem 2>/dev/null
   rm -f $d/https.csr $d/https.ext
@@ -40,4 +47,5 @@ J
 printf 'PEBBLE_DNS=%s:53\n' "$LAB_DNS_IP" > /etc/default/pebble
 /etc/init.d/ca-http start
 /etc/init.d/pebble start
+/etc/init.d/lab-https-front start
 exec sleep infinity

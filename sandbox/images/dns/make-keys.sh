@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build step: one ECDSA P-256 CSK per lab zone (dnssec-policy state files included) and the resolver's trust anchors.
 set -eu
-zones="domaine.tld example.com client2.tld secure-partner.com banking-partner.com old-system.com lab.test"
+# Every zone file shipped in the image, so a zone added to dns/zones/ gets its key and trust anchor.
+zones=$(cd /etc/bind/lab-zones && ls *.zone | sed 's/\.zone$//')
 mkdir -p /var/lib/bind/keys /var/lib/bind/zones /var/cache/bind /run/named
 cat > /etc/bind/lab-policy.conf <<'P'
 dnssec-policy "lab" {

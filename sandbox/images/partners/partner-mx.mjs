@@ -2,6 +2,7 @@
 import { SMTPServer } from 'smtp-server'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 
 const dir = process.env.PARTNERS_DIR ?? '/etc/partners'
 const logFile = process.env.PARTNERS_LOG ?? '/var/log/partners/deliveries.jsonl'
@@ -78,3 +79,17 @@ createServer((req, res) => {
     res.end('not found\n')
   }
 }).listen(Number(process.env.PARTNERS_HTTP_PORT ?? 8080), '0.0.0.0')
+
+// The MTA-STS policy of orders.secure-partner.com (published in DNS by the attack exercise's setup), served over
+// HTTPS with the partner's own certificate, as RFC 8461 requires. Other hosts and paths get 404.
+const stsPolicy = 'version: STSv1\r\nmode: enforce\r\nmx: mx.orders.secure-partner.com\r\nmax_age: 86400\r\n'
+createHttpsServer({ key: readFileSync(`${dir}/mx.key`), cert: readFileSync(`${dir}/mx.pem`) }, (req, res) => {
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase()
+  if (host === 'mta-sts.orders.secure-partner.com' && req.url === '/.well-known/mta-sts.txt') {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.end(stsPolicy)
+  } else {
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    res.end('not found\n')
+  }
+}).listen(Number(process.env.PARTNERS_HTTPS_PORT ?? 443), '0.0.0.0')

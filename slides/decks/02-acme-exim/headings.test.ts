@@ -9,7 +9,7 @@ import { flatHeadings, flatToMarkdown } from './flat-headings.ts'
 const DOCUMENT = '000_da3a04f47dee1e08.txt'
 const DECK = path.join(REPO_ROOT, 'slides', 'decks', '02-acme-exim', 'slides.md')
 
-/** The exercises of issue 5, each graded from a CheckPanel of this deck. */
+/** The Exim exercises, each graded from a CheckPanel of this deck (one lab slide per break-fix scenario). */
 const EXERCISES = [
   'exim-issue-wildcard-ecc',
   'exim-deploy-hestia',
@@ -17,7 +17,13 @@ const EXERCISES = [
   'exim-auth-tls-policy',
   'exim-renewal-hook',
   'exim-expiry-monitoring',
-  'exim-break-fix',
+  'exim-break-fix-empty-tls-certificate',
+  'exim-break-fix-self-signed',
+  'exim-break-fix-private-key',
+  'exim-break-fix-no-starttls-587',
+  'exim-break-fix-auth-before-tls',
+  'exim-break-fix-verify-21',
+  'exim-break-fix-new-domain',
   'exim-production-checklist',
 ] as const
 

@@ -1,10 +1,12 @@
 // How each command block of guide 000 runs in the exim lab: as written, or with a stated substitution, and what it must give.
 //
 // Order matters: the blocks run one after the other in one session, as a reader following the guide would, so a
-// block may rely on what an earlier one left (certbot's lineage, files staged where acme.sh keeps them, the deploy
-// script). Substitutions follow the lab's rules: lab names, Pebble instead of Let's Encrypt, RFC 2136 updates to the
-// lab DNS instead of the Cloudflare API, certbot instead of acme.sh (acme.sh cannot be fetched on this machine),
-// the one HestiaCP template instead of Debian's conf.d files.
+// block may rely on what an earlier one left (acme.sh's account and certificates, the deploy script). acme.sh 3.1.3
+// is installed on the mail host as its own --install does, and the guide's names answer inside the lab:
+// acme-v02.api.letsencrypt.org is Pebble, api.cloudflare.com is the lab's Cloudflare API (RFC 2136 to the lab DNS
+// behind it), and the lab's Cloudflare credentials are loaded by the mail host's shells. What is still substituted
+// cannot run offline or is not a command: the installer and --upgrade (they download from the Internet), a directory
+// listing, a configuration excerpt to read, and a line typed inside an SMTP session.
 import type { DocCommand } from './commands.ts'
 
 export type LabService = 'toolbox' | 'mail'
@@ -66,79 +68,22 @@ export interface CommandEntry {
   readonly note?: Bilingual
 }
 
-const CERTBOT_DNS01 =
-  'certbot certonly --non-interactive --agree-tos --register-unsafely-without-email ' +
-  '--dns-rfc2136 --dns-rfc2136-credentials /etc/lab/rfc2136.ini'
 const PEBBLE_ROOT = '/etc/lab/pebble-root.pem'
 const TEMPLATE = '/etc/exim4/exim4.conf.template'
 const WAIT_LISTENING = 'for i in $(seq 1 60); do lab-listening 25 465 587 2>/dev/null && exit 0; sleep 0.25; done; lab-listening 25 465 587'
+/** acme.sh --issue waits 20 s, then checks its TXT records by DNS-over-HTTPS before asking the CA: give it room. */
+const ISSUE_TIMEOUT_MS = 180_000
 
-const WHY_CERTBOT: Bilingual = {
-  fr: 'acme.sh ne peut pas être téléchargé sur cette machine (ni paquet Debian, ni accès à get.acme.sh) : le client ACME du lab est certbot (paquet Debian), dans la toolbox.',
-  en: 'acme.sh cannot be fetched on this machine (no Debian package, no access to get.acme.sh): the lab’s ACME client is certbot (Debian package), in the toolbox.',
+const WHY_OFFLINE: Bilingual = {
+  fr: 'Le lab est hors ligne : cette commande télécharge depuis Internet (get.acme.sh, GitHub).',
+  en: 'The lab is offline: this command downloads from the Internet (get.acme.sh, GitHub).',
 }
-const WHY_ISSUE: Bilingual = {
-  fr: `${WHY_CERTBOT.fr} Même flux DNS-01 : certbot pose le TXT par RFC 2136 (clé TSIG) sur le DNS du lab au lieu de l’API Cloudflare, auprès de Pebble (réglé au §4.3) au lieu de Let’s Encrypt. Puis le lab recopie les fichiers sur l’hôte mail, là où acme.sh les range (~/.acme.sh/<domaine>_ecc/), pour que la suite du guide s’y applique telle quelle.`,
-  en: `${WHY_CERTBOT.en} Same DNS-01 flow: certbot sets the TXT by RFC 2136 (TSIG key) on the lab DNS instead of the Cloudflare API, against Pebble (set in §4.3) instead of Let’s Encrypt. The lab then copies the files to the mail host where acme.sh keeps them (~/.acme.sh/<domain>_ecc/), so the rest of the guide applies to them as written.`,
-}
-const WHY_INSTALL: Bilingual = {
-  fr: '`acme.sh --install-cert` copie le certificat et la clé vers --fullchain-file / --key-file puis exécute --reloadcmd. Sans acme.sh, le lab fait exactement cela sur l’hôte mail : `cat` vers ces chemins (une clé nouvelle est créée en 600, comme acme.sh), puis `eval` du texte --reloadcmd du guide, inchangé.',
-  en: '`acme.sh --install-cert` copies the certificate and key to --fullchain-file / --key-file, then runs --reloadcmd. Without acme.sh the lab does exactly that on the mail host: `cat` to those paths (a new key file is made 600, as acme.sh does), then `eval` of the guide’s --reloadcmd text, unchanged.',
-}
-const WHY_RENEW: Bilingual = {
-  fr: `${WHY_CERTBOT.fr} \`certbot renew --force-renewal\` renouvelle auprès de Pebble (--no-random-sleep-on-renew : sans terminal, certbot attendrait sinon jusqu’à 8 minutes, comme dans son cron) ; puis, comme \`acme.sh --renew\`, le lab réinstalle les fichiers selon le dernier --install-cert (mêmes chemins, même --reloadcmd).`,
-  en: `${WHY_CERTBOT.en} \`certbot renew --force-renewal\` renews against Pebble (--no-random-sleep-on-renew: without a terminal certbot would otherwise wait up to 8 minutes, as in its cron); then, as \`acme.sh --renew\` does, the lab reinstalls the files per the last --install-cert (same paths, same --reloadcmd).`,
-}
-const WHY_TEMPLATE = (what: Bilingual): Bilingual => ({
-  fr: `L’Exim de HestiaCP ne lit qu’un fichier, ${TEMPLATE} (dc_use_split_config='false') : un « override » dans conf.d/ n’y ferait rien. Le lab colle donc le bloc tel quel dans le modèle, après tls_advertise_hosts, pour voir ce qu’Exim en fait ; ${what.fr} Le modèle est ensuite restauré.`,
-  en: `HestiaCP’s Exim reads one file, ${TEMPLATE} (dc_use_split_config='false'): an "override" in conf.d/ would do nothing. So the lab pastes the block verbatim into the template, after tls_advertise_hosts, to see what Exim makes of it; ${what.en} The template is then restored.`,
+const WHY_TEMPLATE_PROBE = (what: Bilingual): Bilingual => ({
+  fr: `L’Exim de HestiaCP ne lit qu’un fichier, ${TEMPLATE} : le lab y colle aussi le bloc, pour voir ce qu’Exim en fait ; ${what.fr}`,
+  en: `HestiaCP’s Exim reads one file, ${TEMPLATE}: the lab also pastes the block there, to see what Exim makes of it; ${what.en}`,
 })
-const WHY_PEBBLE_VERIFY: Bilingual = {
-  fr: 'Pebble remplace Let’s Encrypt, et sa racine n’est pas dans le magasin de confiance du système : la commande telle quelle donne « Verify return code: 20 » (sonde ci-dessous). Avec -CAfile /etc/lab/pebble-root.pem, la racine de Pebble joue le rôle d’ISRG Root X1.',
-  en: 'Pebble stands in for Let’s Encrypt, and its root is not in the system trust store: the command as written gives "Verify return code: 20" (probe below). With -CAfile /etc/lab/pebble-root.pem, Pebble’s root plays ISRG Root X1’s part.',
-}
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
-
-/** The four files acme.sh leaves for a certificate, from certbot's lineage in the toolbox to the mail host. */
-function stageAsAcmeSh(lineage: string, dir: string, name: string): CopyStep[] {
-  const live = `/etc/letsencrypt/live/${lineage}`
-  const files: [string, string, number][] = [
-    ['cert.pem', `${name}.cer`, 0o644],
-    ['privkey.pem', `${name}.key`, 0o600],
-    ['chain.pem', 'ca.cer', 0o644],
-    ['fullchain.pem', 'fullchain.cer', 0o644],
-  ]
-  return files.map(([from, to, mode]) => ({
-    copy: { from: ['toolbox', `${live}/${from}`], to: ['mail', `/root/.acme.sh/${dir}/${to}`], mode, owner: 'root:root' },
-    what: {
-      fr: `certbot → ~/.acme.sh/${dir}/${to} sur l’hôte mail (là où acme.sh l’aurait écrit)`,
-      en: `certbot → ~/.acme.sh/${dir}/${to} on the mail host (where acme.sh would have written it)`,
-    },
-  }))
-}
-
-/**
- * `acme.sh --install-cert -d D --ecc --fullchain-file F --key-file K --reloadcmd "…"` done by hand from the
- * guide's own text: its --reloadcmd string, quotes and backslash-newlines included, is assigned by bash exactly as
- * bash would have passed it to acme.sh.
- */
-export function installCertEmulation(text: string): string {
-  const domain = /-d\s+(\S+)/.exec(text)?.[1]
-  const fullchain = /--fullchain-file\s+(\S+)/.exec(text)?.[1]
-  const key = /--key-file\s+(\S+)/.exec(text)?.[1]
-  const reload = /--reloadcmd\s+("(?:[^"\\]|\\[\s\S])*")/.exec(text)?.[1]
-  if (!domain || !fullchain || !key || !reload) throw new Error(`not an acme.sh --install-cert command: ${text}`)
-  const dir = `/root/.acme.sh/${domain}${/--ecc\b/.test(text) ? '_ecc' : ''}`
-  return [
-    'set -e',
-    `RELOADCMD=${reload}`,
-    `cat ${dir}/fullchain.cer > ${fullchain}`,
-    `[ -f ${key} ] || install -m 600 /dev/null ${key}`,
-    `cat ${dir}/${domain}.key > ${key}`,
-    'eval "$RELOADCMD"',
-  ].join('\n')
-}
 
 /** The Exim option value of a configuration block, continuation lines joined the way Exim joins them. */
 function optionValue(text: string, option: string): string {
@@ -148,183 +93,191 @@ function optionValue(text: string, option: string): string {
   return m[1]!.trim()
 }
 
-/** Pastes a snippet file into the template after tls_advertise_hosts, keeping a copy of the template to restore. */
-const pasteInTemplate = (id: string): string =>
-  `cp ${TEMPLATE} /root/exim4.conf.template.before-${id} && sed -i '/^tls_advertise_hosts = /r /root/doc-${id}.snippet' ${TEMPLATE}`
+/** Pastes a file into the template after tls_advertise_hosts, keeping a copy of the template to restore. */
+const pasteInTemplate = (id: string, file = `/root/doc-${id}.snippet`): string =>
+  `cp ${TEMPLATE} /root/exim4.conf.template.before-${id} && sed -i '/^tls_advertise_hosts = /r ${file}' ${TEMPLATE}`
 const restoreTemplate = (id: string, restart: boolean): ExecStep => ({
   service: 'mail',
   command: `cp /root/exim4.conf.template.before-${id} ${TEMPLATE} && update-exim4.conf${restart ? ` && systemctl restart exim4 && ${WAIT_LISTENING.replace(/exit 0/, 'break')}` : ''}`,
   what: { fr: 'le modèle est restauré (le lecteur retire la ligne fautive)', en: 'the template is restored (the reader removes the faulty line)' },
 })
+/** A conf.d override written as the guide says, then what update-exim4.conf makes of it on HestiaCP. */
+const confdIgnored = (id: string, option: string): string =>
+  `update-exim4.conf -v -o /tmp/doc-${id}.conf 2>&1 | grep -E 'using (non-)?split' ; echo "${option} lines in the generated configuration: $(grep -c '^${option}' /tmp/doc-${id}.conf)"`
 
-/** Served certificate on 587 is the one certbot just renewed: the hook deployed it and Exim reads it per connection. */
+/** The certificate served on 587 is the one acme.sh just renewed: its --reloadcmd deployed it. */
 const servedIsRenewed: ExecStep = {
-  service: 'toolbox',
+  service: 'mail',
   command:
     'served=$(openssl s_client -connect mail.domaine.tld:587 -starttls smtp -servername mail.domaine.tld </dev/null 2>/dev/null | openssl x509 -noout -serial); ' +
-    'renewed=$(openssl x509 -in /etc/letsencrypt/live/domaine.tld/cert.pem -noout -serial); echo "served $served"; echo "renewed $renewed"; [ "$served" = "$renewed" ]',
+    'renewed=$(openssl x509 -in /root/.acme.sh/domaine.tld_ecc/domaine.tld.cer -noout -serial); echo "served $served"; echo "renewed $renewed"; [ "$served" = "$renewed" ]',
   expect: { exitCode: 0, output: [/served serial=[0-9A-F]+/] },
   what: { fr: 'le certificat servi sur 587 est celui qui vient d’être renouvelé', en: 'the certificate served on 587 is the one just renewed' },
 }
 
-function opensslVerifyEntry(doc: DocCommand, withCa: string): CommandEntry {
+/** §13/§19.3 openssl tests, as written on the mail host (which trusts Pebble's root); the toolbox does not. */
+function opensslVerifyEntry(doc: DocCommand): CommandEntry {
   return {
-    service: 'toolbox',
-    substitution: { command: withCa, why: WHY_PEBBLE_VERIFY },
+    service: 'mail',
+    asWritten: true,
     expect: { output: [/Verify return code: 0 \(ok\)/] },
     probe: [
       {
         service: 'toolbox',
         command: doc.text,
         expect: { output: [/Verify return code: 20 \(unable to get local issuer certificate\)/] },
-        what: { fr: 'la commande telle quelle, sans la racine de Pebble', en: 'the command as written, without Pebble’s root' },
+        what: {
+          fr: 'la même commande depuis la toolbox, qui ne fait pas confiance à la racine de Pebble (code 20 ; -CAfile /etc/lab/pebble-root.pem y donne 0)',
+          en: 'the same command from the toolbox, which does not trust Pebble’s root (code 20; -CAfile /etc/lab/pebble-root.pem gives 0 there)',
+        },
       },
     ],
+    note: {
+      fr: 'L’hôte mail fait confiance à la racine de Pebble comme un vrai hôte à ISRG Root X1 : la commande y donne le code 0 telle quelle.',
+      en: 'The mail host trusts Pebble’s root as a real host trusts ISRG Root X1: the command gives code 0 there as written.',
+    },
   }
 }
 
-/** The table, keyed by command id (`L<line>`), built from the document's own command texts. */
 export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<string, CommandEntry> {
   const doc = (id: string): DocCommand => {
     const c = commands.find((x) => x.id === id)
     if (!c) throw new Error(`guide 000 has no command ${id}`)
     return c
   }
-  const withCa = (id: string): string => doc(id).text.replace(/ -servername mail\.domaine\.tld /, ` -servername mail.domaine.tld -CAfile ${PEBBLE_ROOT} `)
 
   const t: Record<string, CommandEntry> = {
     // §4.1 Installation
     L52: {
-      service: 'toolbox',
+      service: 'mail',
       substitution: {
-        command: "dpkg-query -W -f '${Package} ${Version}\\n' certbot python3-certbot-dns-rfc2136",
+        command: "ls -d ~/.acme.sh/acme.sh ~/.acme.sh/dnsapi ~/.acme.sh/deploy && crontab -l | grep -F 'acme.sh --cron' && grep -F acme.sh.env ~/.bashrc",
         why: {
-          fr: `${WHY_CERTBOT.fr} L’image de la toolbox l’installe avec apt (certbot et son greffon rfc2136) ; la commande montre ce qui est installé.`,
-          en: `${WHY_CERTBOT.en} The toolbox image installs it with apt (certbot and its rfc2136 plugin); the command shows what is installed.`,
+          fr: `${WHY_OFFLINE.fr} L’image du lab a installé acme.sh 3.1.3 (version publiée, sommes de contrôle vérifiées à la construction) avec son propre \`--install\`, ce que fait le script de get.acme.sh : ~/.acme.sh/, l’alias dans ~/.bashrc, la ligne de crontab. La commande montre ce résultat.`,
+          en: `${WHY_OFFLINE.en} The lab image installed acme.sh 3.1.3 (the release, checksums verified at build) with its own \`--install\`, which is what the get.acme.sh script does: ~/.acme.sh/, the alias in ~/.bashrc, the crontab line. The command shows that result.`,
         },
       },
-      expect: { output: [/^certbot 2\.\d/m, /^python3-certbot-dns-rfc2136 2\.\d/m] },
+      expect: { output: [/^\/root\/\.acme\.sh\/acme\.sh$/m, /"\/root\/\.acme\.sh"\/acme\.sh --cron --home "\/root\/\.acme\.sh" > \/dev\/null/, /acme\.sh\.env/] },
     },
     L53: {
-      service: 'toolbox',
+      service: 'mail',
       asWritten: true,
       expect: { exitCode: 0 },
-      note: { fr: 'Sans effet utile dans le lab : l’installeur d’acme.sh n’a pas ajouté d’alias.', en: 'No useful effect in the lab: no acme.sh installer added an alias.' },
+      note: {
+        fr: 'Dans un shell non interactif, le ~/.bashrc de Debian s’arrête avant l’alias : les terminaux du lab (interactifs) l’ont, et /usr/local/bin/acme.sh sert les scripts.',
+        en: 'In a non-interactive shell Debian’s ~/.bashrc stops before the alias: the lab’s (interactive) terminals have it, and /usr/local/bin/acme.sh serves scripts.',
+      },
     },
-    L54: {
-      service: 'toolbox',
-      substitution: { command: 'certbot --version', why: WHY_CERTBOT },
-      expect: { output: [/certbot 2\.\d+\.\d+/] },
-    },
+    L54: { service: 'mail', asWritten: true, expect: { output: [/^v3\.1\.3$/m] } },
     // §4.2 Structure
     L56: {
-      service: 'toolbox',
+      service: 'mail',
       substitution: {
-        command: 'ls /etc/letsencrypt',
+        command: 'ls ~/.acme.sh/',
         why: {
-          fr: `${WHY_CERTBOT.fr} L’arborescence de certbot est /etc/letsencrypt (live/, archive/, renewal/, cli.ini) ; avant toute émission, il n’y a que cli.ini. Après le §5.3, le lab range aussi les fichiers comme acme.sh sur l’hôte mail (~/.acme.sh/domaine.tld_ecc/).`,
-          en: `${WHY_CERTBOT.en} certbot’s tree is /etc/letsencrypt (live/, archive/, renewal/, cli.ini); before any issuance only cli.ini is there. After §5.3 the lab also lays the files out as acme.sh does on the mail host (~/.acme.sh/domaine.tld_ecc/).`,
+          fr: 'Une arborescence montrée dans un bloc de code, pas une commande : le lab liste le dossier qu’elle décrit. Avant toute émission, il n’y a pas encore de dossier de domaine (domaine.tld_ecc/ apparaît au §5.3).',
+          en: 'A directory tree shown in a code block, not a command: the lab lists the folder it describes. Before any issuance there is no domain folder yet (domaine.tld_ecc/ appears in §5.3).',
         },
       },
-      expect: { output: [/cli\.ini/] },
+      expect: { output: [/^account\.conf$/m, /^acme\.sh$/m, /^dnsapi$/m] },
     },
     // §4.3 Forcer Let's Encrypt comme CA
     L61: {
-      service: 'toolbox',
-      substitution: {
-        command: "echo 'server = https://acme.lab.test:14000/dir' >> /etc/letsencrypt/cli.ini && grep '^server' /etc/letsencrypt/cli.ini",
-        why: {
-          fr: 'Pebble au lieu de Let’s Encrypt. Le « CA par défaut » de certbot se règle dans /etc/letsencrypt/cli.ini : les commandes certbot suivantes n’ont plus besoin de --server.',
-          en: 'Pebble instead of Let’s Encrypt. certbot’s "default CA" is set in /etc/letsencrypt/cli.ini: the following certbot commands no longer need --server.',
+      service: 'mail',
+      asWritten: true,
+      expect: { output: [/Changed default CA to: https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/] },
+      probe: [
+        {
+          service: 'mail',
+          command: 'dig +short acme-v02.api.letsencrypt.org; curl -sS https://acme-v02.api.letsencrypt.org/directory | jq -r .newOrder',
+          expect: { output: [/^https:\/\/acme-v02\.api\.letsencrypt\.org\/order-plz$/m] },
+          what: {
+            fr: 'dans le lab, ce nom mène à Pebble (l’AC du lab), derrière un certificat de l’AC du lab',
+            en: 'in the lab this name leads to Pebble (the lab’s CA), behind a certificate from the lab CA',
+          },
         },
-      },
-      expect: { output: [/^server = https:\/\/acme\.lab\.test:14000\/dir$/m] },
+      ],
     },
     // §4.4 Mise à jour
     L63: {
-      service: 'toolbox',
+      service: 'mail',
       substitution: {
-        command: 'apt-get --simulate install --only-upgrade certbot',
+        command: "acme.sh --version && grep -E '^UPGRADE_HASH=' ~/.acme.sh/account.conf",
         why: {
-          fr: `${WHY_CERTBOT.fr} certbot se met à jour par apt ; sans Internet, apt (simulé) ne connaît que la version installée.`,
-          en: `${WHY_CERTBOT.en} certbot is updated by apt; without the Internet, apt (simulated) knows only the installed version.`,
+          fr: `${WHY_OFFLINE.fr} \`acme.sh --upgrade\` récupère la dernière version sur GitHub ; le lab montre la version installée et l’empreinte de mise à jour que \`--install\` n’a pas pu obtenir hors ligne (vide).`,
+          en: `${WHY_OFFLINE.en} \`acme.sh --upgrade\` fetches the latest version from GitHub; the lab shows the installed version and the upgrade hash \`--install\` could not get offline (empty).`,
         },
       },
-      expect: { output: [/certbot is already the newest version \(2\./] },
+      expect: { output: [/^v3\.1\.3$/m, /^UPGRADE_HASH=''$/m] },
     },
     L64: {
-      service: 'toolbox',
-      substitution: {
-        command: 'apt-cache policy certbot',
-        why: {
-          fr: `${WHY_CERTBOT.fr} Revenir en arrière avec certbot, c’est installer une version antérieure du paquet (apt-get install certbot=<version>) depuis l’archive Debian, hors d’atteinte ici : le lab montre la seule version disponible.`,
-          en: `${WHY_CERTBOT.en} Rolling certbot back means installing an earlier package version (apt-get install certbot=<version>) from the Debian archive, out of reach here: the lab shows the only version available.`,
-        },
-      },
-      expect: { output: [/Installed: 2\.\d/, /Version table:/] },
+      service: 'mail',
+      asWritten: true,
+      expect: { exitCode: 1, output: [/Unknown parameter: --rollback/] },
       documentError: true,
-      confirmedIn: 'source',
       evidence: 'Unknown parameter: --rollback',
       finding: {
-        fr: '`acme.sh --upgrade --rollback` n’existe pas : la boucle d’options d’acme.sh ne connaît pas --rollback (« Unknown parameter »). Pour une version précise : `acme.sh --upgrade -b <étiquette>`. Non vérifiable dans le lab, faute d’acme.sh.',
-        en: '`acme.sh --upgrade --rollback` does not exist: acme.sh’s option loop has no --rollback ("Unknown parameter"). For a given version: `acme.sh --upgrade -b <tag>`. Not checkable in the lab, which has no acme.sh.',
+        fr: '`acme.sh --upgrade --rollback` n’existe pas : acme.sh répond « Unknown parameter: --rollback » et ne fait rien. Pour une version précise : `acme.sh --upgrade -b <étiquette>`.',
+        en: '`acme.sh --upgrade --rollback` does not exist: acme.sh answers "Unknown parameter: --rollback" and does nothing. For a given version: `acme.sh --upgrade -b <tag>`.',
       },
+      note: { fr: 'Commande commentée dans le guide : le lab lance la commande elle-même.', en: 'Commented out in the guide: the lab runs the command itself.' },
     },
     // §5.2 Exporter les variables d'environnement
     L71: {
-      service: 'toolbox',
-      substitution: {
-        command: "stat -c '%a %U %n' /etc/lab/rfc2136.ini /etc/lab/tsig.key && grep -E '^dns_rfc2136_(server|port|name|algorithm) ' /etc/lab/rfc2136.ini",
-        why: {
-          fr: 'RFC 2136 vers le DNS du lab au lieu de l’API Cloudflare : le rôle du jeton CF_Token est tenu par la clé TSIG de la session, déjà écrite (mode 600) dans /etc/lab/rfc2136.ini (format certbot) et /etc/lab/tsig.key (format nsupdate).',
-          en: 'RFC 2136 to the lab DNS instead of the Cloudflare API: the CF_Token’s part is played by the session’s TSIG key, already written (mode 600) to /etc/lab/rfc2136.ini (certbot format) and /etc/lab/tsig.key (nsupdate format).',
-        },
+      service: 'mail',
+      asWritten: true,
+      expect: { exitCode: 0 },
+      note: {
+        fr: 'Le jeton du guide est un exemple, dans un shell à part. Le vrai jeton du lab est dans /etc/lab/cloudflare.env, que les shells de l’hôte mail chargent (profil, BASH_ENV), comme un administrateur l’aurait dans son profil.',
+        en: 'The guide’s token is a placeholder, in a shell of its own. The lab’s real token is in /etc/lab/cloudflare.env, which the mail host’s shells load (profile, BASH_ENV), as an admin would keep it in a profile.',
       },
-      expect: { output: [/^600 root \/etc\/lab\/rfc2136\.ini$/m, /^600 root \/etc\/lab\/tsig\.key$/m, /^dns_rfc2136_name = lab-update$/m, /^dns_rfc2136_port = 5353$/m] },
     },
     L73: {
-      service: 'toolbox',
-      substitution: {
-        command: "grep -c '^dns_rfc2136_secret = ' /etc/lab/rfc2136.ini",
-        why: {
-          fr: 'La clé globale Cloudflare n’a pas d’équivalent dans le lab : le seul secret est celui de la clé TSIG (dns_rfc2136_secret), non affiché.',
-          en: 'Cloudflare’s global key has no lab counterpart: the one secret is the TSIG key’s (dns_rfc2136_secret), not printed.',
+      service: 'mail',
+      asWritten: true,
+      expect: { exitCode: 0 },
+      probe: [
+        {
+          service: 'mail',
+          command: 'curl -s -H "X-Auth-Email: email@cloudflare" -H "X-Auth-Key: GLOBAL_API_KEY" "https://api.cloudflare.com/client/v4/zones?name=domaine.tld"',
+          expect: { output: [/"code":9103,"message":"Unknown X-Auth-Key or X-Auth-Email"/] },
+          what: {
+            fr: 'la clé globale d’exemple, refusée par l’API Cloudflare du lab comme par Cloudflare',
+            en: 'the example global key, refused by the lab’s Cloudflare API as Cloudflare refuses it',
+          },
         },
-      },
-      expect: { output: [/^1$/m] },
+      ],
     },
-    L74: {
-      service: 'toolbox',
-      substitution: {
-        command: "grep '^dns_rfc2136_name' /etc/lab/rfc2136.ini",
-        why: {
-          fr: 'L’e-mail du compte Cloudflare désignait qui signe ; côté RFC 2136, c’est le nom de la clé TSIG.',
-          en: 'The Cloudflare account email said who signs; with RFC 2136 that is the TSIG key’s name.',
-        },
-      },
-      expect: { output: [/^dns_rfc2136_name = lab-update$/m] },
-    },
+    L74: { service: 'mail', asWritten: true, expect: { exitCode: 0 } },
     L76: {
-      service: 'toolbox',
-      substitution: {
-        command: 'dig -k /etc/lab/tsig.key -p 5353 @"$LAB_DNS_IP" domaine.tld SOA',
-        why: {
-          fr: 'Pas d’API Cloudflare (ni d’Internet) dans le lab : on vérifie la clé TSIG par une requête signée au serveur faisant autorité du lab, qui répond NOERROR et signe sa réponse (TSIG PSEUDOSECTION). jq n’est pas nécessaire.',
-          en: 'No Cloudflare API (nor Internet) in the lab: the TSIG key is checked by a signed query to the lab’s authoritative server, which answers NOERROR and signs its reply (TSIG PSEUDOSECTION). No jq needed.',
+      service: 'mail',
+      asWritten: true,
+      expect: { output: [/"success": true/, /This API Token is valid and active/] },
+      probe: [
+        {
+          service: 'mail',
+          command: 'curl -s -H "Authorization: Bearer ${CF_Token%?}x" https://api.cloudflare.com/client/v4/user/tokens/verify',
+          expect: { output: [/^\{"success":false,"errors":\[\{"code":1000,"message":"Invalid API Token"\}\]/m] },
+          what: { fr: 'un jeton faux reçoit la réponse de Cloudflare', en: 'a wrong token gets Cloudflare’s answer' },
         },
-      },
-      expect: { output: [/status: NOERROR/, /TSIG PSEUDOSECTION/, /^lab-update\.\s/m] },
+      ],
     },
     // §5.3 Commande d'émission (ECC recommandé)
     L78: {
-      service: 'toolbox',
-      substitution: {
-        command: `${CERTBOT_DNS01} --key-type ecdsa --elliptic-curve secp256r1 --cert-name domaine.tld -d domaine.tld -d '*.domaine.tld'`,
-        why: WHY_ISSUE,
-      },
-      timeoutMs: 120_000,
-      expect: { output: [/Successfully received certificate/] },
-      then: stageAsAcmeSh('domaine.tld', 'domaine.tld_ecc', 'domaine.tld'),
+      service: 'mail',
+      asWritten: true,
+      timeoutMs: ISSUE_TIMEOUT_MS,
+      expect: { output: [/Using CA: https:\/\/acme-v02\.api\.letsencrypt\.org\/directory/, /Cert success\./, /Your cert is in: \/root\/\.acme\.sh\/domaine\.tld_ecc\/domaine\.tld\.cer/] },
+      probe: [
+        {
+          service: 'mail',
+          command:
+            'd=~/.acme.sh/domaine.tld_ecc; openssl x509 -in $d/domaine.tld.cer -noout -text | grep -E "NIST CURVE|DNS:"; ' +
+            `openssl verify -CAfile ${PEBBLE_ROOT} -untrusted $d/ca.cer $d/domaine.tld.cer`,
+          expect: { output: [/NIST CURVE: P-256/, /DNS:domaine\.tld, DNS:\*\.domaine\.tld/, /domaine\.tld\.cer: OK$/m] },
+          what: { fr: 'ECDSA P-256, les deux noms, chaîne jusqu’à la racine de l’AC du lab', en: 'ECDSA P-256, both names, chain up to the lab CA’s root' },
+        },
+      ],
     },
     // §5.4 Vérifier SAN & Dates
     L84: {
@@ -334,23 +287,16 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     },
     // §5.5 Variante RSA
     L88: {
-      service: 'toolbox',
-      substitution: {
-        command: `${CERTBOT_DNS01} --key-type rsa --rsa-key-size 2048 --cert-name domaine.tld-rsa -d domaine.tld -d '*.domaine.tld'`,
-        why: {
-          fr: `${WHY_ISSUE.fr} Lignée à part (domaine.tld-rsa), rangée dans ~/.acme.sh/domaine.tld/ comme le cert RSA d’acme.sh (§4.2).`,
-          en: `${WHY_ISSUE.en} A separate lineage (domaine.tld-rsa), laid out in ~/.acme.sh/domaine.tld/ like acme.sh’s RSA certificate (§4.2).`,
-        },
-      },
-      timeoutMs: 120_000,
-      expect: { output: [/Successfully received certificate/] },
-      then: stageAsAcmeSh('domaine.tld-rsa', 'domaine.tld', 'domaine.tld'),
+      service: 'mail',
+      asWritten: true,
+      timeoutMs: ISSUE_TIMEOUT_MS,
+      expect: { output: [/Cert success\./, /Your cert is in: \/root\/\.acme\.sh\/domaine\.tld\/domaine\.tld\.cer/] },
       probe: [
         {
           service: 'mail',
           command: 'openssl x509 -in /root/.acme.sh/domaine.tld/domaine.tld.cer -noout -text | grep -E "Public-Key|DNS:"',
           expect: { output: [/Public-Key: \(2048 bit\)/, /DNS:domaine\.tld, DNS:\*\.domaine\.tld/] },
-          what: { fr: 'clé RSA 2048 et mêmes SAN', en: 'RSA 2048 key and the same SANs' },
+          what: { fr: 'clé RSA 2048 et mêmes SAN, dans ~/.acme.sh/domaine.tld/ (sans _ecc)', en: 'RSA 2048 key and the same SANs, in ~/.acme.sh/domaine.tld/ (no _ecc)' },
         },
       ],
     },
@@ -378,8 +324,8 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     // §8.1 Déploiement direct
     L126: {
       service: 'mail',
-      substitution: { command: installCertEmulation(doc('L126').text), why: WHY_INSTALL },
-      expect: { output: [/Reloading exim4 configuration files/] },
+      asWritten: true,
+      expect: { output: [/Reloading exim4 configuration files/, /Reload success/] },
       probe: [
         {
           service: 'mail',
@@ -416,8 +362,8 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     },
     L159: {
       service: 'mail',
-      substitution: { command: installCertEmulation(doc('L159').text), why: WHY_INSTALL },
-      expect: { output: [/Reloading exim4 configuration files/] },
+      asWritten: true,
+      expect: { output: [/Reloading exim4 configuration files/, /Reload success/] },
       probe: [
         {
           service: 'toolbox',
@@ -477,43 +423,55 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     L188: { service: 'mail', asWritten: true, expect: { output: [/^tls_on_connect_ports = 465$/m] } },
     L189: { service: 'mail', asWritten: true, expect: { output: [/^tls_certificate = \$\{if exists\{/m] } },
     L190: { service: 'mail', asWritten: true, expect: { output: [/^tls_privatekey = \$\{if exists\{/m] } },
-    // §11.1 Protocoles & Ciphers
+    // §11.1 Protocoles & Ciphers: "Dans un override (ex. 50_local_tls_policies.conf)"
     L204: {
       service: 'mail',
-      writeTo: { path: '/root/doc-L204.snippet', mode: 0o644 },
-      substitution: {
-        command: `${pasteInTemplate('L204')} && update-exim4.conf`,
-        why: WHY_TEMPLATE({
-          fr: 'update-exim4.conf valide la configuration produite et refuse de l’installer.',
-          en: 'update-exim4.conf checks the configuration it produced and refuses to install it.',
-        }),
-      },
-      expect: { exitCode: 1, output: [/openssl_options is set but we're using GnuTLS/, /not installing/] },
-      then: [restoreTemplate('L204', false)],
+      asWritten: true,
+      writeTo: { path: '/etc/exim4/conf.d/main/50_local_tls_policies.conf', mode: 0o644 },
+      apply: 'update-exim4.conf -v -o /tmp/doc-L204.conf && echo "openssl_options lines in the generated configuration: $(grep -c openssl_options /tmp/doc-L204.conf)"',
+      expect: { output: [/using non-split configuration scheme from \/etc\/exim4\/exim4\.conf\.template/, /in the generated configuration: 0$/m] },
+      probe: [
+        {
+          service: 'mail',
+          command: `${pasteInTemplate('L204', '/etc/exim4/conf.d/main/50_local_tls_policies.conf')} && update-exim4.conf`,
+          expect: { exitCode: 1, output: [/openssl_options is set but we're using GnuTLS/, /not installing/] },
+          what: WHY_TEMPLATE_PROBE({
+            fr: 'update-exim4.conf valide la configuration produite et refuse de l’installer.',
+            en: 'update-exim4.conf checks the configuration it produced and refuses to install it.',
+          }),
+        },
+        restoreTemplate('L204', false),
+      ],
       documentError: true,
       evidence: "openssl_options is set but we're using GnuTLS",
       finding: {
-        fr: 'L’Exim de Debian (donc de HestiaCP) est lié à GnuTLS : openssl_options y est une erreur de configuration. Les versions se règlent dans tls_require_ciphers, en syntaxe de priorité GnuTLS (NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2).',
-        en: 'Debian’s (hence HestiaCP’s) Exim is linked with GnuTLS: openssl_options is a configuration error there. Versions are set in tls_require_ciphers, as a GnuTLS priority string (NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2).',
+        fr: 'Sur HestiaCP, l’override de conf.d/ n’est pas lu ; et dans le modèle qu’Exim lit, openssl_options est une erreur : l’Exim de Debian (donc de HestiaCP) est lié à GnuTLS. Les versions se règlent dans tls_require_ciphers, en syntaxe de priorité GnuTLS (NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2).',
+        en: 'On HestiaCP the conf.d/ override is not read; and in the template Exim reads, openssl_options is an error: Debian’s (hence HestiaCP’s) Exim is linked with GnuTLS. Versions are set in tls_require_ciphers, as a GnuTLS priority string (NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2).',
       },
     },
     L208: {
       service: 'mail',
-      writeTo: { path: '/root/doc-L208.snippet', mode: 0o644 },
-      substitution: {
-        command: `${pasteInTemplate('L208')} && update-exim4.conf && { systemctl restart exim4; rc=$?; tail -n 2 /var/log/exim4/paniclog; exit $rc; }`,
-        why: WHY_TEMPLATE({
-          fr: 'update-exim4.conf l’accepte (exim -bV ne valide pas la chaîne), le redémarrage échoue et le démon reste arrêté.',
-          en: 'update-exim4.conf accepts it (exim -bV does not check the string); the restart fails and the daemon stays down.',
-        }),
-      },
-      expect: { exitCode: 1, output: [/tls_require_ciphers invalid: gnutls_priority_init\(HIGH:!aNULL:/] },
-      then: [restoreTemplate('L208', true)],
+      asWritten: true,
+      writeTo: { path: '/etc/exim4/conf.d/main/50_local_tls_policies.conf', mode: 0o644 },
+      apply: 'update-exim4.conf -v -o /tmp/doc-L208.conf && echo "tls_require_ciphers lines in the generated configuration: $(grep -c ^tls_require_ciphers /tmp/doc-L208.conf)"',
+      expect: { output: [/using non-split configuration scheme/, /in the generated configuration: 0$/m] },
+      probe: [
+        {
+          service: 'mail',
+          command: `${pasteInTemplate('L208', '/etc/exim4/conf.d/main/50_local_tls_policies.conf')} && update-exim4.conf && { systemctl restart exim4; rc=$?; tail -n 2 /var/log/exim4/paniclog; exit $rc; }`,
+          expect: { exitCode: 1, output: [/tls_require_ciphers invalid: gnutls_priority_init\(HIGH:!aNULL:/] },
+          what: WHY_TEMPLATE_PROBE({
+            fr: 'update-exim4.conf l’accepte (exim -bV ne valide pas la chaîne), le redémarrage échoue et le démon reste arrêté.',
+            en: 'update-exim4.conf accepts it (exim -bV does not check the string); the restart fails and the daemon stays down.',
+          }),
+        },
+        restoreTemplate('L208', true),
+      ],
       documentError: true,
       evidence: 'tls_require_ciphers invalid: gnutls_priority_init(HIGH:!aNULL:',
       finding: {
-        fr: 'Chaîne OpenSSL sur un Exim GnuTLS : Exim ne démarre plus. Équivalent GnuTLS : NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305.',
-        en: 'An OpenSSL string on a GnuTLS Exim: Exim no longer starts. GnuTLS equivalent: NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305.',
+        fr: 'Ignorée dans l’override ; dans le modèle, une chaîne OpenSSL sur un Exim GnuTLS : Exim ne démarre plus. Équivalent GnuTLS : NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305.',
+        en: 'Ignored in the override; in the template, an OpenSSL string on a GnuTLS Exim: Exim no longer starts. GnuTLS equivalent: NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305.',
       },
     },
     // §11.3 Permissions clé
@@ -531,34 +489,31 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
         },
       ],
     },
-    // §12 Automatisation du renouvellement (inline in the prose)
+    // §12 Automatisation du renouvellement (inline in the prose: "acme.sh crée un cron quotidien (~/.acme.sh/acme.sh --cron")
     L223: {
-      service: 'toolbox',
-      substitution: {
-        command: "certbot renew && grep -E '^[^#].*certbot -q renew' /etc/cron.d/certbot",
-        why: {
-          fr: `${WHY_CERTBOT.fr} L’équivalent du cron quotidien d’acme.sh est \`certbot renew\`, que le paquet Debian planifie (/etc/cron.d/certbot et certbot.timer) ; un conteneur n’a ni cron ni systemd, le lab lance donc la même commande à la main : rien n’est encore à renouveler.`,
-          en: `${WHY_CERTBOT.en} The counterpart of acme.sh’s daily cron is \`certbot renew\`, which the Debian package schedules (/etc/cron.d/certbot and certbot.timer); a container has neither cron nor systemd, so the lab runs the same command by hand: nothing is due yet.`,
-        },
-      },
+      service: 'mail',
+      asWritten: true,
       timeoutMs: 120_000,
-      expect: { output: [/Certificate not yet due for renewal/, /No renewals were attempted/, /certbot -q renew/] },
+      expect: { output: [/Skipping\. Next renewal time is: /, /Skipped domaine\.tld_ecc/] },
+      probe: [
+        {
+          service: 'mail',
+          command: "crontab -l | grep -F 'acme.sh --cron'; pgrep -x cron >/dev/null && echo 'cron is running'",
+          expect: { output: [/acme\.sh --cron --home "\/root\/\.acme\.sh"/, /^cron is running$/m] },
+          what: { fr: 'la ligne de crontab posée par --install, et cron qui tourne', en: 'the crontab line --install put there, and cron running' },
+        },
+      ],
+      note: {
+        fr: 'Rien n’est encore dû. Le renouvellement par la date (la tâche cron sous une horloge avancée par faketime) est prouvé par l’exercice 15.',
+        en: 'Nothing is due yet. Renewal by date (the cron job under a clock moved by faketime) is proven by exercise 15.',
+      },
     },
     // §12.1 Test de renouvellement forcé
     L226: {
-      service: 'toolbox',
-      substitution: { command: 'certbot renew --cert-name domaine.tld --force-renewal --no-random-sleep-on-renew', why: WHY_RENEW },
-      timeoutMs: 120_000,
-      expect: { output: [/all renewals succeeded/] },
-      then: [
-        ...stageAsAcmeSh('domaine.tld', 'domaine.tld_ecc', 'domaine.tld'),
-        {
-          service: 'mail',
-          command: installCertEmulation(doc('L159').text),
-          expect: { output: [/Reloading exim4 configuration files/] },
-          what: { fr: 'réinstallation selon le dernier --install-cert (L159) et son --reloadcmd', en: 'reinstall per the last --install-cert (L159) and its --reloadcmd' },
-        },
-      ],
+      service: 'mail',
+      asWritten: true,
+      timeoutMs: ISSUE_TIMEOUT_MS,
+      expect: { output: [/Cert success\./, /Reload success/] },
       probe: [servedIsRenewed],
     },
     L230: { service: 'mail', coveredBy: 'L185', expect: {} },
@@ -591,8 +546,8 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
       note: { fr: 'Le guide ne nomme pas le fichier : le lab l’écrit dans /usr/local/bin/check-mail-cert-expiry.sh.', en: 'The guide names no file: the lab writes it to /usr/local/bin/check-mail-cert-expiry.sh.' },
     },
     // §13.1 / §13.2
-    L247: opensslVerifyEntry(doc('L247'), withCa('L247')),
-    L249: opensslVerifyEntry(doc('L249'), withCa('L249')),
+    L247: opensslVerifyEntry(doc('L247')),
+    L249: opensslVerifyEntry(doc('L249')),
     // §13.3 Vérifier annonce AUTH après TLS
     L253: {
       service: 'toolbox',
@@ -669,42 +624,39 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
     },
     L321: {
       service: 'mail',
-      substitution: { command: installCertEmulation(doc('L321').text), why: WHY_INSTALL },
-      expect: { output: [/Reloading exim4 configuration files/] },
+      asWritten: true,
+      expect: { output: [/Reload success/] },
       note: {
         fr: 'Ce --reloadcmd ne règle ni droits ni fallback ; la clé existante garde ses droits (acme.sh réécrit le contenu).',
         en: 'This --reloadcmd sets neither permissions nor the fallback; the existing key keeps its permissions (acme.sh rewrites the content).',
       },
     },
     L323: {
-      service: 'toolbox',
-      substitution: { command: 'certbot renew --cert-name domaine.tld --force-renewal --no-random-sleep-on-renew', why: WHY_RENEW },
-      timeoutMs: 120_000,
-      expect: { output: [/all renewals succeeded/] },
-      then: [
-        ...stageAsAcmeSh('domaine.tld', 'domaine.tld_ecc', 'domaine.tld'),
-        {
-          service: 'mail',
-          command: installCertEmulation(doc('L321').text),
-          expect: { output: [/Reloading exim4 configuration files/] },
-          what: { fr: 'réinstallation selon le dernier --install-cert (L321)', en: 'reinstall per the last --install-cert (L321)' },
-        },
-      ],
+      service: 'mail',
+      asWritten: true,
+      timeoutMs: ISSUE_TIMEOUT_MS,
+      expect: { output: [/Cert success\./, /Reload success/] },
       probe: [servedIsRenewed],
     },
     // §19.2 Exemple 01_local_tls_macros
     L325: {
       service: 'mail',
-      writeTo: { path: '/root/doc-L325.snippet', mode: 0o644 },
-      substitution: {
-        command: `${pasteInTemplate('L325')} && update-exim4.conf`,
-        why: WHY_TEMPLATE({
-          fr: 'le modèle Hestia définit déjà daemon_smtp_ports : update-exim4.conf refuse la configuration. (Dans conf.d/, là où le guide le met, il est simplement ignoré : voir L172.)',
-          en: 'the Hestia template already sets daemon_smtp_ports: update-exim4.conf refuses the configuration. (In conf.d/, where the guide puts it, it is just ignored: see L172.)',
-        }),
-      },
-      expect: { exitCode: 1, output: [/"daemon_smtp_ports" option set for the second time/] },
-      then: [restoreTemplate('L325', false)],
+      asWritten: true,
+      writeTo: { path: '/etc/exim4/conf.d/main/01_local_tls_macros', mode: 0o644 },
+      apply: 'update-exim4.conf -v -o /tmp/doc-L325.conf && echo "lines of 01_local_tls_macros in the generated configuration: $(grep -c -e MAIN_TLS_ENABLE -e \'25 : 587 : 465\' /tmp/doc-L325.conf)"',
+      expect: { output: [/using non-split configuration scheme/, /in the generated configuration: 0$/m] },
+      probe: [
+        {
+          service: 'mail',
+          command: `${pasteInTemplate('L325', '/etc/exim4/conf.d/main/01_local_tls_macros')} && update-exim4.conf`,
+          expect: { exitCode: 1, output: [/"daemon_smtp_ports" option set for the second time/] },
+          what: WHY_TEMPLATE_PROBE({
+            fr: 'le modèle Hestia définit déjà daemon_smtp_ports : update-exim4.conf refuse la configuration.',
+            en: 'the Hestia template already sets daemon_smtp_ports: update-exim4.conf refuses the configuration.',
+          }),
+        },
+        restoreTemplate('L325', false),
+      ],
       documentError: true,
       evidence: '"daemon_smtp_ports" option set for the second time',
       finding: {
@@ -713,9 +665,9 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
       },
     },
     // §19.3 Séquence de tests OpenSSL
-    L331: { service: 'toolbox', asWritten: true, expect: { output: [/^subject=CN = domaine\.tld$/m, /^notAfter=/m] } },
-    L333: { service: 'toolbox', asWritten: true, expect: { output: [/^subject=CN = domaine\.tld$/m, /^notAfter=/m] } },
-    L335: opensslVerifyEntry(doc('L335'), withCa('L335')),
+    L331: { service: 'mail', asWritten: true, expect: { output: [/^subject=CN = domaine\.tld$/m, /^notAfter=/m] } },
+    L333: { service: 'mail', asWritten: true, expect: { output: [/^subject=CN = domaine\.tld$/m, /^notAfter=/m] } },
+    L335: opensslVerifyEntry(doc('L335')),
     // §19.4 Exemple hook multi-actions minimal
     L337: {
       service: 'mail',
@@ -744,35 +696,41 @@ export function commandTable(commands: readonly DocCommand[]): ReadonlyMap<strin
       },
       note: { fr: 'Écrit au chemin que nomme son commentaire.', en: 'Written to the path its comment names.' },
     },
-    // §19.5 Profil ciphers
+    // §19.5 Profil ciphers: no file named; the §11.1 override is where the guide puts cipher settings.
     L349: {
       service: 'mail',
-      writeTo: { path: '/root/doc-L349.snippet', mode: 0o644 },
-      substitution: {
-        command: `${pasteInTemplate('L349')} && update-exim4.conf && { systemctl restart exim4; rc=$?; tail -n 2 /var/log/exim4/paniclog; exit $rc; }`,
-        why: WHY_TEMPLATE({
-          fr: 'comme au §11.1, le redémarrage échoue.',
-          en: 'as in §11.1, the restart fails.',
-        }),
-      },
-      expect: { exitCode: 1, output: [/tls_require_ciphers invalid: gnutls_priority_init\(ECDHE\+AESGCM:/] },
-      then: [restoreTemplate('L349', true)],
+      asWritten: true,
+      writeTo: { path: '/etc/exim4/conf.d/main/50_local_tls_policies.conf', mode: 0o644 },
+      apply: 'update-exim4.conf -v -o /tmp/doc-L349.conf && echo "tls_require_ciphers lines in the generated configuration: $(grep -c ^tls_require_ciphers /tmp/doc-L349.conf)"',
+      expect: { output: [/using non-split configuration scheme/, /in the generated configuration: 0$/m] },
+      probe: [
+        {
+          service: 'mail',
+          command: `${pasteInTemplate('L349', '/etc/exim4/conf.d/main/50_local_tls_policies.conf')} && update-exim4.conf && { systemctl restart exim4; rc=$?; tail -n 2 /var/log/exim4/paniclog; exit $rc; }`,
+          expect: { exitCode: 1, output: [/tls_require_ciphers invalid: gnutls_priority_init\(ECDHE\+AESGCM:/] },
+          what: WHY_TEMPLATE_PROBE({ fr: 'comme au §11.1, le redémarrage échoue.', en: 'as in §11.1, the restart fails.' }),
+        },
+        restoreTemplate('L349', true),
+      ],
       documentError: true,
       evidence: 'tls_require_ciphers invalid: gnutls_priority_init(ECDHE+AESGCM:',
       finding: {
-        fr: 'Profil « OpenSSL style » sur un Exim GnuTLS : Exim ne démarre plus. Il faut une chaîne de priorité GnuTLS.',
-        en: 'An "OpenSSL style" profile on a GnuTLS Exim: Exim no longer starts. It needs a GnuTLS priority string.',
+        fr: 'Profil « OpenSSL style » sur un Exim GnuTLS : ignoré dans l’override, il empêche Exim de démarrer dans le modèle. Il faut une chaîne de priorité GnuTLS.',
+        en: 'An "OpenSSL style" profile on a GnuTLS Exim: ignored in the override, it stops Exim from starting in the template. It needs a GnuTLS priority string.',
       },
     },
-    L355: { service: 'toolbox', coveredBy: 'L78', expect: {} },
+    L355: { service: 'mail', coveredBy: 'L78', expect: {} },
   }
   return new Map(Object.entries(t))
 }
 
-/** The command a block runs in the lab: the document's own text, or its substitution, or the `apply` of a written file. */
+/**
+ * The command a block runs in the lab: its substitution, or the `apply` of a written file, or the document's text
+ * (for a command the guide prints commented out, the command itself).
+ */
 export function labCommand(doc: DocCommand, entry: CommandEntry): string | null {
   if (entry.coveredBy) return null
   if (entry.substitution) return entry.substitution.command
   if (entry.writeTo) return entry.apply ?? null
-  return doc.text
+  return doc.commented ? doc.command : doc.text
 }

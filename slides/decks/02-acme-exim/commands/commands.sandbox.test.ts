@@ -23,11 +23,14 @@ beforeAll(async () => {
   const t0 = Date.now()
   lab = await upLab({ lab: 'exim', session: SESSION, fresh: true })
   upMs = Date.now() - t0
-  // The toolbox fetches Pebble's root in the background after it is healthy; §13 needs it.
-  for (let i = 0; i < 60; i++) {
-    const r = await lab.exec('toolbox', ['test', '-s', '/etc/lab/pebble-root.pem'])
-    if (r.exitCode === 0) break
-    await new Promise((res) => setTimeout(res, 500))
+  // The toolbox fetches Pebble's root in the background after it is healthy, and the mail host adds it to its trust
+  // store; §13 needs both.
+  for (const [service, file] of [['toolbox', '/etc/lab/pebble-root.pem'], ['mail', '/etc/lab/pebble-root-trusted']] as const) {
+    for (let i = 0; i < 60; i++) {
+      const r = await lab.exec(service, ['test', '-e', file])
+      if (r.exitCode === 0) break
+      await new Promise((res) => setTimeout(res, 500))
+    }
   }
 })
 

@@ -1,7 +1,8 @@
 // Wire contract between the deck's components and the lab server (labs/): paths, payloads, WebSocket messages.
-// Type-only imports keep this file free of runtime dependencies, so both the browser bundle and labs/ can import it.
-import type { CheckResult, Localized, Status } from '../../checker/types.ts'
-import type { LabName, ServiceName } from '../../checker/sandbox-handle.ts'
+// Only type imports from core/ itself, so the browser bundle, labs/ and bench/ can all import it.
+import type { CheckResult, Status } from './check-result.ts'
+import type { Localized } from './i18n.ts'
+import type { LabName, ServiceName } from './labs.ts'
 
 export type { CheckResult, Localized, Status, LabName, ServiceName }
 
@@ -18,18 +19,36 @@ export const API = {
   labReset: '/api/lab/reset',
   exercises: '/api/exercises',
   exerciseCheck: (exerciseId: string): string => `/api/exercises/${encodeURIComponent(exerciseId)}/check`,
+  progress: '/api/progress',
+  instructorGrades: '/api/instructor/grades',
+  instructorGradesCsv: '/api/instructor/grades.csv',
+  /** Class mode: the live class state (instructor only), and one learner's sandbox reset by the instructor. */
+  classState: '/api/class',
+  classLearnerReset: (learnerId: string): string => `/api/class/learners/${encodeURIComponent(learnerId)}/reset`,
+} as const
+
+/** Pages: the join link (exchanged once for a session cookie), the instructor's page and its CSV export. */
+export const PAGES = {
+  join: '/join',
+  instructor: '/instructor',
+  classCsv: '/instructor/class.csv',
+  joinSheet: '/instructor/join-sheet',
 } as const
 
 /** WebSocket endpoints; the token travels as `?token=` because browsers cannot set headers on a WebSocket. */
 export const WS = {
   checks: '/ws/checks',
   terminal: '/ws/terminal',
+  /** Class mode: live class view (instructor) and the presenter's slide (everyone who follows). */
+  class: '/ws/class',
 } as const
 
 /** GET /api/health */
 export interface HealthResponse {
   readonly ok: boolean
   readonly version?: string
+  /** A class server (`class start`): the deck opens /ws/class (follow the presenter, presenter's class panel). */
+  readonly classroom?: boolean
 }
 
 export type LabState = 'down' | 'starting' | 'up' | 'error'
@@ -48,6 +67,10 @@ export interface LabInfo {
   readonly services: readonly ServiceHealth[]
   /** When state is 'error': what went wrong, for the learner (French first). */
   readonly error?: string
+  /** Class mode, state 'starting': the machine is full and the learner waits for a free place, at this position. */
+  readonly queuePosition?: number
+  /** Class mode: frozen while its learner was away; any use of the lab thaws it. */
+  readonly paused?: boolean
 }
 
 /** POST /api/lab/up body. POST /api/lab/down and /api/lab/reset take no body. All three answer with a LabInfo. */
@@ -113,4 +136,59 @@ export function isTerminalControlMessage(value: unknown): value is TerminalContr
   const v = value as { type?: unknown; cols?: unknown; rows?: unknown }
   return v.type === 'resize' && Number.isInteger(v.cols) && Number.isInteger(v.rows) &&
     (v.cols as number) > 0 && (v.rows as number) > 0
+}
+
+// ---- Class mode: the live class view (/ws/class) ----
+
+/** The slide the presenter shows; an exercise when that slide holds a lab (its CheckPanel). */
+export interface PresenterSlide {
+  readonly deck: string
+  readonly slide: number
+  readonly exercise: string | null
+}
+
+/** One learner's row for the exercise in view: their last check run, criterion by criterion. */
+export interface ClassLearnerRow {
+  readonly id: string
+  readonly name: string
+  /** At least one of the learner's tabs holds /ws/class open. */
+  readonly connected: boolean
+  readonly lab: LabState
+  /** No passing run of this exercise for stuckAfterMs while connected. */
+  readonly stuck: boolean
+  readonly running: boolean
+  readonly attemptId: number | null
+  readonly lastRunAt: string | null
+  readonly lastPassAt: string | null
+  /** Criterion key → status of the last run. */
+  readonly criteria: Readonly<Record<string, Status>>
+  readonly passCount: number
+}
+
+export interface ClassSnapshot {
+  readonly exercise: string | null
+  /** Criterion keys of the exercise, in its order. */
+  readonly criteria: readonly string[]
+  readonly learners: readonly ClassLearnerRow[]
+  readonly slide: PresenterSlide | null
+  readonly stuckAfterMs: number
+}
+
+/** Server → instructor: snapshots; server → learner: the presenter's slide (for those who follow). */
+export type ClassServerMessage =
+  | { readonly type: 'snapshot'; readonly snapshot: ClassSnapshot }
+  | { readonly type: 'follow'; readonly slide: PresenterSlide }
+
+/** Instructor → server: the presenter moved (the grid follows the slide's exercise), or chose an exercise to watch. */
+export type ClassClientMessage =
+  | { readonly type: 'slide'; readonly slide: PresenterSlide }
+  | { readonly type: 'watch'; readonly exercise: string | null }
+
+export function isClassClientMessage(value: unknown): value is ClassClientMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as { type?: unknown; slide?: unknown; exercise?: unknown }
+  if (v.type === 'watch') return v.exercise === null || typeof v.exercise === 'string'
+  if (v.type !== 'slide' || typeof v.slide !== 'object' || v.slide === null) return false
+  const s = v.slide as { deck?: unknown; slide?: unknown; exercise?: unknown }
+  return typeof s.deck === 'string' && Number.isInteger(s.slide) && (s.exercise === null || typeof s.exercise === 'string')
 }

@@ -1,0 +1,173 @@
+// `smtp-tls-lab class start`: one server for a whole class (seats, join links and sheet, HTTPS off loopback).
+import type { Command } from 'commander'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { UserError } from '../../core/errors.ts'
+import { isLabName, type LabName } from '../../core/labs.ts'
+import { DIST_DIR, ensureDecks, ensureImages, isLoopback, loadCatalog, parsePort, say, version } from '../cli.ts'
+import type { SandboxEngine } from '../lab-controller.ts'
+import { DEFAULT_CLASS_DIR, openClassDir, serverCert } from './class-dir.ts'
+import { startClassServer } from './class-server.ts'
+import { publicAddress, servedNames } from './hosts.ts'
+import { joinSheet } from './join-sheet.ts'
+import { anonymousSeats, readRoster } from './roster.ts'
+
+export const DEFAULT_CLASS_PORT = 4180
+
+interface ClassStartOptions {
+  learners?: string
+  roster?: string
+  lab: string
+  host: string
+  port: string
+  cert?: string
+  key?: string
+  dataDir: string
+  prestart: boolean
+  sandbox: boolean
+  build: boolean
+  name?: string[]
+  stuckMinutes: string
+  maxSandboxes?: string
+  minFreeMem: string
+  idleMinutes: string
+  json?: boolean
+}
+
+async function start(o: ClassStartOptions): Promise<void> {
+  if (o.learners !== undefined && o.roster !== undefined) throw new UserError('Give either --learners N or --roster FILE.csv, not both.')
+  if (!isLabName(o.lab)) throw new UserError(`--lab must be postfix or exim, got "${o.lab}"`)
+  if ((o.cert === undefined) !== (o.key === undefined)) throw new UserError('--cert and --key go together.')
+  const lab: LabName = o.lab
+  const port = parsePort(o.port)
+  const stuckMinutes = Number(o.stuckMinutes)
+  if (!Number.isFinite(stuckMinutes) || stuckMinutes <= 0) throw new UserError(`--stuck-minutes must be a positive number, got "${o.stuckMinutes}"`)
+  const seats = o.roster !== undefined ? readRoster(o.roster) : anonymousSeats(Number(o.learners ?? '20'))
+  const maxSandboxes = o.maxSandboxes === undefined ? seats.length : Number(o.maxSandboxes)
+  if (!Number.isInteger(maxSandboxes) || maxSandboxes < 1) throw new UserError(`--max-sandboxes must be a positive integer, got "${o.maxSandboxes}"`)
+  const minFreeMiB = Number(o.minFreeMem)
+  if (!Number.isFinite(minFreeMiB) || minFreeMiB < 0) throw new UserError(`--min-free-mem must be a number of MiB, got "${o.minFreeMem}"`)
+  const idleMinutes = Number(o.idleMinutes)
+  if (!Number.isFinite(idleMinutes) || idleMinutes < 0) throw new UserError(`--idle-minutes must be a number (0: never), got "${o.idleMinutes}"`)
+  const json = o.json === true
+
+  let engine: SandboxEngine | null = null
+  let openTty
+  if (o.sandbox) {
+    await ensureImages(json)
+    const { dockerEngine } = await import('../engine-adapter.ts')
+    engine = dockerEngine({ onProgress: (m) => (json ? undefined : say(`  ${m}`)) })
+    const { connectDocker } = await import('../../sandbox/docker.ts')
+    const { openDockerTty } = await import('../terminal-bridge.ts')
+    const docker = await connectDocker()
+    openTty = (container: string, size: { cols: number; rows: number }) => openDockerTty(docker, container, size)
+  }
+  if (o.build) await ensureDecks()
+
+  const names = servedNames(o.host, o.name ?? [])
+  // Loopback stays plain HTTP (the browser treats it as secure); any network address gets HTTPS.
+  const https = !isLoopback(o.host) || o.cert !== undefined
+  const data = openClassDir(o.dataDir, seats, process.env.SMTP_TLS_LAB_TEST_PREFIX ? { sessionPrefix: process.env.SMTP_TLS_LAB_TEST_PREFIX } : {})
+  if (data.interrupted > 0) say(`${data.interrupted} vérification(s) interrompue(s) par l’arrêt précédent.`)
+  const cert = https ? await serverCert(data.dir, [...names], o.cert && o.key ? { cert: o.cert, key: o.key } : undefined) : null
+  let cls
+  try {
+    cls = await startClassServer({
+      data,
+      lab,
+      host: o.host,
+      port,
+      engine,
+      catalog: await loadCatalog(),
+      distDir: DIST_DIR,
+      version: version(),
+      hostNames: names,
+      publicHost: publicAddress(o.host),
+      prestart: o.prestart,
+      stuckAfterMs: stuckMinutes * 60_000,
+      maxSandboxes,
+      minFreeBytes: minFreeMiB * 1024 * 1024,
+      idleAfterMs: idleMinutes * 60_000,
+      fingerprint: cert?.fingerprint ?? null,
+      ...(cert ? { tls: { cert: cert.cert, key: cert.key } } : {}),
+      ...(openTty ? { openTty } : {}),
+      log: (line) => say(line),
+    })
+  } catch (err) {
+    data.release()
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE') throw new UserError(`Le port ${port} est déjà pris : choisissez-en un autre avec --port (0 = au hasard).`)
+    if (e.code === 'EADDRNOTAVAIL') throw new UserError(`Adresse --host ${o.host} indisponible sur cette machine.`)
+    throw err
+  }
+  const { links } = cls
+  // The printable sheet also sits in the class directory, for printing without a browser session.
+  const sheetFile = path.join(data.dir, 'join-sheet.html')
+  writeFileSync(sheetFile, await joinSheet(links.learners, { fingerprint: cert?.fingerprint ?? null }), { mode: 0o600 })
+
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({
+        url: links.url,
+        instructor: links.instructor,
+        learners: links.learners.map((l) => ({ name: l.name, url: l.url })),
+        lab,
+        https,
+        fingerprint: cert?.fingerprint ?? null,
+        dataDir: data.dir,
+        joinSheet: sheetFile,
+        pid: process.pid,
+      }) + '\n',
+    )
+  } else {
+    const out = (s: string): void => void process.stdout.write(`${s}\n`)
+    out(`\nClasse servie sur ${links.url} (${seats.length} apprenant(s), lab ${lab}).`)
+    if (cert) out(`Certificat HTTPS, empreinte SHA-256 à faire comparer aux apprenants :\n  ${cert.fingerprint}`)
+    out(`Formateur (ne pas diffuser) : ${links.instructor.url}`)
+    out(`Feuille à imprimer (liens et QR codes) : ${sheetFile}`)
+    for (const l of links.learners) out(`  ${l.name} : ${l.url}`)
+    out('Ctrl-C pour arrêter le serveur (les bacs à sable restent, avec le travail des apprenants).')
+  }
+  if (engine && o.prestart) {
+    const t0 = Date.now()
+    say(`Démarrage des bacs à sable (${seats.length})…`)
+    void cls.sandboxesReady.then(() => say(`Bacs à sable prêts en ${((Date.now() - t0) / 1000).toFixed(0)} s.`))
+  }
+
+  let stopping = false
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    say(`\n${signal} : arrêt du serveur de la classe…`)
+    await cls.close()
+    data.release()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+}
+
+export function register(program: Command): void {
+  const cls = program.command('class').description('Classroom mode: one server for a whole class, a sandbox per learner, the class live for the instructor')
+  cls
+    .command('start')
+    .description('Serve the course to a class: join links and a printable QR sheet, per-learner sandboxes and progress, the instructor view')
+    .option('--learners <n>', 'number of anonymous seats (default 20)')
+    .option('--roster <file>', 'CSV of learner names (a "name"/"nom" column, or the first column)')
+    .option('--lab <lab>', 'lab of every sandbox: postfix or exim', 'postfix')
+    .option('--host <addr>', 'address to listen on (0.0.0.0 = every interface); anything but loopback serves HTTPS', '0.0.0.0')
+    .option('--port <port>', 'port (0 = a free random port)', String(DEFAULT_CLASS_PORT))
+    .option('--cert <file>', 'PEM certificate to serve instead of a self-signed one (with --key)')
+    .option('--key <file>', 'PEM private key of --cert')
+    .option('--name <host...>', 'more host names the server answers for (a DNS name learners use)')
+    .option('--data-dir <dir>', 'where the class (seats, tokens, progress, certificate) is kept', DEFAULT_CLASS_DIR)
+    .option('--no-prestart', 'start each sandbox when its learner joins, not all at once now')
+    .option('--no-sandbox', 'serve the course and the class view without any sandbox (no Docker needed)')
+    .option('--no-build', 'do not build the decks even when slides/dist is missing')
+    .option('--stuck-minutes <m>', 'a connected learner with no passing run for this long is shown stuck', '10')
+    .option('--max-sandboxes <n>', 'at most this many sandboxes at once; learners past it wait for a free place (default: one per seat)')
+    .option('--min-free-mem <MiB>', 'start a sandbox only while this much memory is available', '1024')
+    .option('--idle-minutes <m>', 'freeze a sandbox unused this long (thawed as its learner comes back); 0 = never', '30')
+    .option('--json', 'print one JSON line with the links once ready')
+    .action((o: ClassStartOptions) => start(o))
+}
