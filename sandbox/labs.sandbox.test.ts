@@ -280,7 +280,7 @@ describe('isolation', () => {
 describe('down', () => {
   it('leaves no container and no network of either session', async () => {
     const reports = await Promise.all([downSandbox(A), downSandbox(B)])
-    expect(reports.map((r) => r.containers)).toEqual([5, 4])
+    expect(reports.map((r) => r.containers)).toEqual([6, 4])
     for (const s of [A, B]) {
       const filters = { label: [`${LABEL_SESSION}=${s}`] }
       expect(await docker.listContainers({ all: true, filters })).toEqual([])
