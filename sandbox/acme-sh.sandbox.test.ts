@@ -117,7 +117,7 @@ describe('acme.sh on the exim mail host', () => {
   it('a wrong CF_Token fails as Cloudflare makes it fail', async () => {
     const r = await sh(
       '. /etc/lab/cloudflare.env; CF_Token=${CF_Token%?}x ' +
-        "acme.sh --issue --dns dns_cf -d domaine.tld -d '*.domaine.tld' --keylength ec-256 --force --debug 2",
+        "acme.sh --issue --server letsencrypt --dns dns_cf -d domaine.tld -d '*.domaine.tld' --keylength ec-256 --force --debug 2",
       120_000,
     )
     expect(r.exitCode).not.toBe(0)
@@ -126,7 +126,7 @@ describe('acme.sh on the exim mail host', () => {
   }, 150_000)
 
   it('dns_nsupdate (RFC 2136 with the session’s TSIG key) issues too', async () => {
-    const r = await sh('. /etc/lab/nsupdate.env; acme.sh --issue --dns dns_nsupdate -d mail.example.com --keylength ec-256 --dnssleep 2', 120_000)
+    const r = await sh('. /etc/lab/nsupdate.env; acme.sh --issue --server letsencrypt --dns dns_nsupdate -d mail.example.com --keylength ec-256 --dnssleep 2', 120_000)
     expect(r.exitCode, r.out).toBe(0)
     expect(r.out).toContain('Cert success.')
     const c = await sh('openssl x509 -in /root/.acme.sh/mail.example.com_ecc/mail.example.com.cer -noout -ext subjectAltName')

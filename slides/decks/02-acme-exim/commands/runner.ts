@@ -148,7 +148,8 @@ export function renderResults(results: readonly BlockResult[], summary: RunSumma
   out.push(
     `- ${count(() => true)} commands found: ${count((r) => !r.doc.inline)} blocks and ${count((r) => r.doc.inline)} mentioned inline in a sentence.` +
       ` Blocks run as written: ${count((r) => !r.doc.inline && r.mode === 'as written')}; with a lab substitution: ${count((r) => !r.doc.inline && r.mode === 'substituted')}.` +
-      ` Inline mentions run with a substitution: ${count((r) => r.doc.inline && r.mode === 'substituted')}; covered by a block that ran: ${count((r) => r.mode === 'covered')}.`,
+      ` Inline mentions run as written: ${count((r) => r.doc.inline && r.mode === 'as written')}; with a substitution: ${count((r) => r.doc.inline && r.mode === 'substituted')}; covered by a block that ran: ${count((r) => r.mode === 'covered')}.` +
+      ` Commands run as the guide prints them (blocks, inline, and inline mentions covered by an as-written block): ${count((r) => r.mode === 'as written' || (r.mode === 'covered' && sorted.find((c) => c.doc.id === r.entry.coveredBy)?.mode === 'as written'))} of ${count(() => true)}.`,
   )
   out.push(
     `- Outcome as expected: ${count((r) => r.problems.length === 0)} of ${sorted.length}.` +
