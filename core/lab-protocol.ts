@@ -69,7 +69,7 @@ export interface LabInfo {
   readonly error?: string
   /** Class mode, state 'starting': the machine is full and the learner waits for a free place, at this position. */
   readonly queuePosition?: number
-  /** Class mode: frozen while its learner was away; any use of the lab thaws it. */
+  /** Class mode: stopped while its learner was away (files kept); any use of the lab starts it again. */
   readonly paused?: boolean
 }
 

@@ -38,23 +38,41 @@ export function dockerEngine(opts: { onProgress?: (message: string) => void } = 
     },
     containerName,
     async pause(handle: SandboxHandle) {
-      await eachContainer(handle, (c) => c.pause())
+      await eachContainer(handle, (c) => c.stop({ t: 5 }), 304)
     },
     async unpause(handle: SandboxHandle) {
-      await eachContainer(handle, (c) => c.unpause())
+      await eachContainer(handle, (c) => c.start(), 304)
+      // The entrypoints start the daemons again (stale pid files cleared): wait until every service answers.
+      const h = handle as DockerSandbox
+      for (const until = Date.now() + 90_000; ; await new Promise((r) => setTimeout(r, 1_000))) {
+        const services = await h.checkHealth()
+        if (services.every((x) => x.healthy)) {
+          cache.set(handle, { at: Date.now(), services: services.map((x) => ({ name: x.name as ServiceName, address: x.address, healthy: x.healthy })) })
+          return
+        }
+        if (Date.now() > until) throw new Error(`services not healthy after resuming: ${services.filter((x) => !x.healthy).map((x) => x.name).join(', ')}`)
+      }
     },
   }
 }
 
-/** Runs `op` on every container of the sandbox; a container already in the wanted state is not an error (409). */
-async function eachContainer(handle: SandboxHandle, op: (c: Docker.Container) => Promise<unknown>): Promise<void> {
+/**
+ * Services an idle sandbox keeps running: the lab's DNS and ACME CA hold state the learner's work depends on (Pebble
+ * makes a new root at each start, which would orphan certificates already issued); both are small.
+ */
+const KEPT_WHILE_IDLE = new Set(['dns', 'acme'])
+
+/** Runs `op` on the containers an idle sandbox stops; `already` is the status of "already in that state". */
+async function eachContainer(handle: SandboxHandle, op: (c: Docker.Container) => Promise<unknown>, already: number): Promise<void> {
   const docker = await connectDocker()
   const h = handle as DockerSandbox
   await Promise.all(
-    h.services.map((s) =>
-      op(docker.getContainer(containerName(h.session, s.name))).catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 409) throw err
-      }),
-    ),
+    h.services
+      .filter((s) => !KEPT_WHILE_IDLE.has(s.name))
+      .map((s) =>
+        op(docker.getContainer(containerName(h.session, s.name))).catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== already) throw err
+        }),
+      ),
   )
 }

@@ -12,9 +12,9 @@ export interface SandboxEngine {
   services(handle: SandboxHandle): Promise<ServiceHealth[]>
   /** Name of the container running a service (for terminals). */
   containerName(session: string, service: ServiceName): string
-  /** Freezes every process of the sandbox (idle learner): no CPU used, all state kept. */
+  /** Stops an idle learner's sandbox, its containers and files kept: no CPU, little memory. */
   pause?(handle: SandboxHandle): Promise<void>
-  /** Thaws a paused sandbox: the learner finds it exactly as they left it. */
+  /** Starts it again, resolving once every service answers: the learner finds their files and configuration. */
   unpause?(handle: SandboxHandle): Promise<void>
 }
 
@@ -115,17 +115,18 @@ export class LabController {
     })
   }
 
-  /** The learner is here: note it, and thaw their sandbox if the idle sweep froze it. */
+  /** The learner is here: note it, and start their sandbox again if the idle sweep stopped it. */
   async wake(): Promise<void> {
     this.lastActive = Date.now()
     if (!this.paused) return
     await this.serialize(async () => {
       if (this.paused && this.handle) await this.engine!.unpause?.(this.handle)
       this.paused = false
+      this.lastActive = Date.now()
     })
   }
 
-  /** Freezes an up sandbox whose learner has been away (class mode); wake() thaws it. */
+  /** Stops an up sandbox whose learner has been away (class mode), keeping its place; wake() resumes it. */
   sleep(): Promise<void> {
     return this.serialize(async () => {
       if (this.paused || this.state !== 'up' || !this.handle || !this.engine!.pause) return
@@ -183,6 +184,7 @@ export class LabController {
   }
 
   private async becomeUp(handle: SandboxHandle): Promise<void> {
+    this.lastActive = Date.now()
     this.handle = handle
     this.lab = handle.lab
     this.services = await this.engine!.services(handle)
@@ -191,7 +193,6 @@ export class LabController {
   }
 
   private async stop(keepPlace = false): Promise<void> {
-    if (this.paused && this.handle) await this.engine!.unpause?.(this.handle).catch(() => undefined)
     this.paused = false
     this.handle = null
     this.services = []

@@ -3,6 +3,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import { sendText } from './http-util.ts'
+import { courseMapHtml, readOutline, type CourseOutline } from './course-map.ts'
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -66,6 +67,8 @@ export function resolveInside(root: string, segments: readonly string[]): string
 export interface DeckInfo {
   readonly name: string
   readonly title: string
+  /** Sections and exercises, from the outline `slides build` writes (absent for older builds). */
+  readonly outline?: CourseOutline | null
 }
 
 /** Decks present in distDir: each subfolder holding an index.html. */
@@ -77,7 +80,7 @@ export function listDecks(distDir: string): DeckInfo[] {
     const index = path.join(distDir, entry.name, 'index.html')
     if (!existsSync(index)) continue
     const m = /<title>([^<]*)<\/title>/i.exec(readFileSync(index, 'utf8'))
-    decks.push({ name: entry.name, title: m?.[1]?.trim() || entry.name })
+    decks.push({ name: entry.name, title: m?.[1]?.trim() || entry.name, outline: readOutline(distDir, entry.name) })
   }
   return decks.sort((a, b) => a.name.localeCompare(b.name))
 }
@@ -145,6 +148,8 @@ const escapeHtml = (s: string): string =>
 
 /** The landing page: links to each deck, carrying the token from this page's URL so the deck can use the lab. */
 export function indexPage(decks: readonly DeckInfo[], opts: { instructor: boolean; storageKey: string }): string {
+  // Decks built with their outline get the course map (labs/course-map.ts); older builds keep the plain list.
+  if (decks.some((d) => d.outline)) return courseMapHtml(decks, opts)
   const items = decks.length
     ? decks.map((d) => `<li><a class="deck" href="/decks/${encodeURIComponent(d.name)}/">${escapeHtml(d.title)}</a></li>`).join('\n')
     : '<li>Aucun support construit. Lancez <code>npx smtp-tls-lab slides build</code>.</li>'

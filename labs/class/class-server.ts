@@ -28,7 +28,7 @@ export interface ClassServerOptions extends Omit<LabServerOptions, 'store' | 'cl
   readonly maxSandboxes?: number
   /** A sandbox starts only while this much memory is available (default 1 GiB). */
   readonly minFreeBytes?: number
-  /** A sandbox unused this long (no lab page, terminal or check) is frozen until its learner comes back; 0: never. */
+  /** A sandbox unused this long (no lab page, terminal or check) is stopped until its learner comes back; 0: never. */
   readonly idleAfterMs?: number
 }
 
@@ -131,7 +131,7 @@ export async function startClassServer(opts: ClassServerOptions): Promise<ClassS
       })
     : Promise.resolve()
 
-  // The idle sweep: frozen sandboxes cost no CPU; any use of the lab (wake()) thaws them with their state intact.
+  // The idle sweep: stopped sandboxes cost no CPU and little memory; any use of the lab (wake()) starts them again.
   const idleMs = opts.idleAfterMs ?? 30 * 60_000
   const sweeper = idleMs > 0 && opts.engine
     ? setInterval(() => {

@@ -109,10 +109,19 @@ async function joined(url: string, landing: string): Promise<Page> {
 }
 
 async function openSlide(page: Page, n: number): Promise<Locator> {
-  await page.goto(`${links.url}decks/${DECK}/#/${n}`)
   const slideRoot = page.locator(`.slidev-page-${n}`)
-  await expect.poll(() => slideRoot.locator('h1').first().innerText({ timeout: 1_000 }).then(squash, () => ''), { timeout: MINUTE }).toBe(squash(slide.title))
-  return slideRoot
+  // A Docker network created meanwhile (ERR_NETWORK_CHANGED) can make Chromium drop a script chunk and the slide then
+  // never renders: loading the page again is what a learner would do (as labs/e2e does).
+  for (let attempt = 1; ; attempt++) {
+    if (attempt === 1) await page.goto(`${links.url}decks/${DECK}/#/${n}`)
+    else await page.reload({ waitUntil: 'load' })
+    try {
+      await expect.poll(() => slideRoot.locator('h1').first().innerText({ timeout: 1_000 }).then(squash, () => ''), { timeout: 40_000 }).toBe(squash(slide.title))
+      return slideRoot
+    } catch (err) {
+      if (attempt >= 3) throw err
+    }
+  }
 }
 
 async function typeIn(page: Page, slideRoot: Locator, command: string, expected: string): Promise<void> {

@@ -167,7 +167,7 @@ export function register(program: Command): void {
     .option('--stuck-minutes <m>', 'a connected learner with no passing run for this long is shown stuck', '10')
     .option('--max-sandboxes <n>', 'at most this many sandboxes at once; learners past it wait for a free place (default: one per seat)')
     .option('--min-free-mem <MiB>', 'start a sandbox only while this much memory is available', '1024')
-    .option('--idle-minutes <m>', 'freeze a sandbox unused this long (thawed as its learner comes back); 0 = never', '30')
+    .option('--idle-minutes <m>', 'stop a sandbox unused this long (files kept; started again when its learner comes back); 0 = never', '30')
     .option('--json', 'print one JSON line with the links once ready')
     .action((o: ClassStartOptions) => start(o))
 }
