@@ -138,6 +138,58 @@ describe('class server', () => {
     expect((await get('/api/progress', instructor)).status).toBe(403)
   })
 
+  it('lets only the instructor list and inject faults, with a 400 for an unknown fault or a fault of another lab', async () => {
+    const learner = cookie(cls.links.learners[1]!.url)
+    const instructor = cookie(cls.links.instructor.url)
+    expect((await get('/api/class/faults', learner)).status).toBe(403)
+    expect((await get('/api/class/faults')).status).toBe(401)
+    for (const action of ['inject', 'clear']) {
+      expect((await get(`/api/class/learners/l01/faults/cert-expired/${action}`, learner, 'POST')).status).toBe(403)
+      expect((await get(`/api/class/learners/l02/faults/cert-expired/${action}`, learner, 'POST')).status).toBe(403)
+    }
+    const list = await get('/api/class/faults', instructor)
+    expect(list.status).toBe(200)
+    const { lab, faults } = JSON.parse(list.body) as { lab: string; faults: { name: string; applies: boolean }[] }
+    expect(lab).toBe('postfix')
+    expect(faults.map((f) => f.name)).toContain('mta-sts-record-removed')
+    expect(faults.every((f) => f.applies)).toBe(true)
+    const unknown = await get('/api/class/learners/l01/faults/disk-on-fire/inject', { ...instructor, 'accept-language': 'en' }, 'POST')
+    expect(unknown.status).toBe(400)
+    expect(JSON.parse(unknown.body)).toEqual({ code: 'unknown_fault', error: expect.stringMatching(/^Unknown fault "disk-on-fire": choose one of cert-expired, ca-rotated, /) })
+    // A name with control sequences comes back stripped.
+    const nasty = await get('/api/class/learners/l01/faults/x%1B%5B31mred/inject', instructor, 'POST')
+    expect(nasty.status).toBe(400)
+    expect(JSON.parse(nasty.body)).toMatchObject({ code: 'unknown_fault', error: expect.stringContaining('« xred »') })
+    expect(nasty.body).not.toMatch(/\x1b|\\u001b/i)
+    expect((await get('/api/class/learners/l99/faults/cert-expired/inject', instructor, 'POST')).status).toBe(404)
+    // This server has no sandboxes: the fault is valid, there is nothing to inject it into.
+    expect(JSON.parse((await get('/api/class/learners/l01/faults/cert-expired/inject', instructor, 'POST')).body).code).toBe('sandbox_disabled')
+    expect((await get('/api/class/learners/l01/faults/cert-expired/remove', instructor, 'POST')).status).toBe(404)
+  })
+
+  it('refuses a Postfix fault in an Exim class with a clear message', async () => {
+    const eroot = mkdtempSync(path.join(tmpdir(), 'stl-class-exim-'))
+    const edata = openClassDir(eroot, anonymousSeats(1))
+    const names = servedNames('127.0.0.1')
+    const catalog = staticCatalog([], async () => {
+      throw new Error('no sandbox in these tests')
+    })
+    const exim = await startClassServer({ data: edata, lab: 'exim', host: '127.0.0.1', port: 0, engine: null, catalog, distDir: path.join(eroot, 'dist'), hostNames: names, publicHost: '127.0.0.1' })
+    try {
+      const auth = { authorization: `Bearer ${edata.cls.instructorToken}`, 'accept-language': 'en' }
+      const list = (await (await fetch(`${exim.links.url}api/class/faults`, { headers: auth })).json()) as { lab: string; faults: { applies: boolean }[] }
+      expect(list.lab).toBe('exim')
+      expect(list.faults.some((f) => f.applies)).toBe(false)
+      const res = await fetch(`${exim.links.url}api/class/learners/l01/faults/cert-expired/inject`, { method: 'POST', headers: auth })
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual({ code: 'fault_wrong_lab', error: "Fault cert-expired belongs to the postfix lab; Apprenant 01's sandbox runs the exim lab." })
+    } finally {
+      await exim.close()
+      edata.release()
+      rmSync(eroot, { recursive: true, force: true })
+    }
+  })
+
   it('serves /instructor/class.csv as a CSV download to the instructor', async () => {
     const res = await get('/instructor/class.csv', cookie(cls.links.instructor.url))
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')

@@ -10,6 +10,7 @@ import { hashToken } from '../progress-store.ts'
 import type { OpenedClassDir } from './class-dir.ts'
 import { Admission } from './admission.ts'
 import { ClassHub } from './class-hub.ts'
+import { faultRoutes } from './fault-routes.ts'
 import { joinSheet, type JoinEntry } from './join-sheet.ts'
 
 export interface ClassServerOptions extends Omit<LabServerOptions, 'store' | 'classroom' | 'defaultLab'> {
@@ -106,6 +107,7 @@ export async function startClassServer(opts: ClassServerOptions): Promise<ClassS
             sendJson(ctx.res, 202, { ok: true, learner: learner.id })
           },
         },
+        ...faultRoutes({ lab: opts.lab, learners, labFor }),
       ],
     },
   })
