@@ -1,9 +1,10 @@
-// Commands of the slides module, registered on the top-level CLI: `slides list|build|dev`.
+// Commands of the slides module, registered on the top-level CLI: `slides list|build|dev|export`.
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { UserError } from '../core/errors.ts'
 import { buildDeck, deckBase, devArgs, DIST_DIR, listDecks, selectDecks, slidevBin, type BuildResult } from './deck-build.ts'
+import { exportDeck, type ExportResult } from './deck-export.ts'
 
 const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
 const err = (text: string): void => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
@@ -42,6 +43,25 @@ export function register(program: Command): void {
         if (!o.json) out(`${deck.name}: built in ${secs(r.durationMs)} → ${path.relative(process.cwd(), r.outDir) || '.'} (${r.files} files, ${mib(r.bytes)}), base ${deckBase(deck.name)}`)
       }
       if (o.json) out(JSON.stringify({ distDir, decks: results }, null, 2))
+    })
+
+  slides
+    .command('export')
+    .description('PDF handouts of each deck (or one), drawn by Slidev in Debian\'s Chromium; --notes adds the presenter notes')
+    .option('--deck <name>', 'only this deck (name or unique prefix, e.g. 01)')
+    .option('--notes', 'the presenter-notes handout (each slide\'s title and notes) instead of the slides')
+    .option('--out <dir>', 'output folder', path.join(DIST_DIR, 'pdf'))
+    .option('--json', 'machine-readable summary')
+    .action(async (o: { deck?: string; notes?: boolean; out: string; json?: boolean }) => {
+      const decks = selectDecks(listDecks(), o.deck)
+      const results: ExportResult[] = []
+      for (const [i, deck] of decks.entries()) {
+        if (!o.json) err(`[${i + 1}/${decks.length}] exporting ${deck.name}${o.notes ? ' (notes)' : ''}…`)
+        const r = await exportDeck(deck, { outDir: path.resolve(o.out), notes: o.notes ?? false })
+        results.push(r)
+        if (!o.json) out(`${deck.name}: ${path.relative(process.cwd(), r.pdf) || r.pdf} — ${r.pages} pages for ${r.slides} slides, ${mib(r.bytes)}, ${secs(r.durationMs)}`)
+      }
+      if (o.json) out(JSON.stringify({ decks: results }, null, 2))
     })
 
   slides

@@ -1,16 +1,19 @@
 // Finds the course decks and runs Slidev on them: static builds for the lab server, dev servers for authors.
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { UserError } from '../core/errors.ts'
+import { deckOutline } from './decks/deck-exercises.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const SLIDES_DIR = here
 export const DECKS_DIR = path.join(here, 'decks')
 export const DIST_DIR = path.join(here, 'dist')
 const DECK_NAME = /^\d{2}-[a-z0-9-]+$/
+/** Written next to each built deck's index.html; read by the lab server's home page (labs/course-map.ts). */
+export const COURSE_OUTLINE = 'course-outline.json'
 
 export interface Deck {
   readonly name: string
@@ -112,5 +115,7 @@ export async function buildDeck(deck: Deck, opts: { distDir?: string; log?: (chu
   if (code !== 0 || !existsSync(path.join(outDir, 'index.html'))) {
     throw new UserError(`slidev build of ${deck.name} failed (exit ${code}):\n${tail.join('').split('\n').slice(-30).join('\n')}`)
   }
+  // The lab server's home page draws its course map from this outline (sections, exercises, lab slides).
+  writeFileSync(path.join(outDir, COURSE_OUTLINE), JSON.stringify(deckOutline(deck.name, deck.title, deck.entry), null, 2))
   return { deck: deck.name, outDir, durationMs: Math.round(performance.now() - t0), ...dirStats(outDir) }
 }

@@ -9,6 +9,7 @@ export interface DeckSlide {
   readonly file: string
   readonly title: string
   readonly routeAlias: string | null
+  readonly layout: string | null
   readonly content: string
   readonly note: string
 }
@@ -44,6 +45,7 @@ export function deckSlides(entry: string, seen: ReadonlySet<string> = new Set())
       file: entry,
       title: s.title ?? '',
       routeAlias: typeof fm.routeAlias === 'string' ? fm.routeAlias : null,
+      layout: typeof fm.layout === 'string' ? fm.layout : null,
       content: s.content ?? '',
       note: s.note ?? '',
     })
@@ -74,4 +76,33 @@ export function deadLinks(d: DeckExercises): string[] {
 /** The slide a course map links to for an exercise: its lab slide, by the `lab-<id>` alias. */
 export function labAlias(exerciseId: string): string {
   return `lab-${exerciseId}`
+}
+
+/** What the course map shows of a deck: its sections in order, and in each the exercises whose lab slide is there. */
+export interface DeckOutline {
+  readonly deck: string
+  readonly title: string
+  readonly sections: ReadonlyArray<{ readonly title: string; readonly slide: number; readonly exercises: readonly string[] }>
+}
+
+/** Sections in deck order, each with the exercises whose lab slide follows it (listed once). */
+export function deckOutline(deck: string, title: string, entry: string): DeckOutline {
+  const parsed = deckSlides(entry)
+  const sections: Array<{ title: string; slide: number; exercises: string[] }> = []
+  const seen = new Set<string>()
+  parsed.forEach((s, i) => {
+    // A part of the course: a section slide, a lesson the labs link back to, or a numbered chapter of the guide.
+    const chapter = /^(\d+)\. /.exec(s.title)?.[1]
+    const sameChapter = chapter !== undefined && chapter === /^(\d+)\. /.exec(sections[sections.length - 1]?.title ?? '')?.[1]
+    const isSection = i === 0 || s.layout === 'section' || !!s.routeAlias?.startsWith('lecon-') || (chapter !== undefined && !sameChapter)
+    if (isSection) sections.push({ title: s.title, slide: i + 1, exercises: [] })
+    for (const m of s.content.matchAll(PANEL)) {
+      const id = m[1] ?? ''
+      if (seen.has(id) || s.routeAlias !== labAlias(id)) continue
+      seen.add(id)
+      sections[sections.length - 1]?.exercises.push(id)
+    }
+  })
+  // The title slide is the module itself: listed only if a lab sits before the first section.
+  return { deck, title, sections: sections.filter((x, k) => k > 0 || x.exercises.length > 0) }
 }
