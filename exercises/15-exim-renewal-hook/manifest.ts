@@ -23,7 +23,8 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [issueWithAcmeSh('domaine.tld', '*.domaine.tld'), { service: 'mail', script: './setup.sh' }],
   solution: './solve.sh',
-  submission: ['/usr/local/bin/deploy-mail-cert.sh', '/root/.acme.sh/domaine.tld_ecc/domaine.tld.conf'],
+  // The guide's --reloadcmd is stored in the certificate's acme.sh config (Le_ReloadCmd): that file is the hand-in.
+  submission: ['/root/.acme.sh/domaine.tld_ecc/domaine.tld.conf'],
   checks: [
     {
       id: 'renewal.reloads',

@@ -2,7 +2,13 @@
 # service: mail
 # Scripted answer: find the table whose rule drops the partners on 25 (nft list ruleset) and remove it.
 set -euo pipefail
-nft list ruleset | grep -q 'tcp dport 25 drop'
-table=$(nft list tables | while read -r _ fam name; do nft list table "$fam" "$name" | grep -q 'tcp dport 25 drop' && echo "$fam $name"; done | head -n 1)
+# Outputs are captured before grep -q reads them: with pipefail, grep -q quitting early makes nft's SIGPIPE fail the pipe.
+rules=$(nft list ruleset)
+grep -q 'tcp dport 25 drop' <<<"$rules"
+table=
+while read -r _ fam name; do
+  t=$(nft list table "$fam" "$name")
+  if grep -q 'tcp dport 25 drop' <<<"$t"; then table="$fam $name"; break; fi
+done < <(nft list tables)
 test -n "$table"
 nft delete table $table
