@@ -48,8 +48,9 @@ describe('acme.sh source', () => {
   })
 
   // The vendored release is beside the repository on the lab's build machine only (a user's machine has no ../shared).
+  // Where Docker is required (CI), the Exim image cannot be built without it either: then its absence fails here too.
   const vendored = join(defaultVendorDir(REPO_DIR), ACME_SH_TARBALL)
-  it.runIf(existsSync(vendored))('takes the vendored 3.1.3 release and verifies it', async () => {
+  it.runIf(existsSync(vendored) || process.env['SMTP_TLS_LAB_REQUIRE_DOCKER'] === '1')('takes the vendored 3.1.3 release and verifies it', async () => {
     const s = await resolveAcmeSh({ repoDir: REPO_DIR, offline: true })
     try {
       expect(s.origin).toBe('vendor')
