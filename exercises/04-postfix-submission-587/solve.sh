@@ -3,7 +3,9 @@
 # Scripted answer: the course's submission service in master.cf, SASL through Dovecot's auth socket.
 set -euo pipefail
 # Dovecot must offer its auth socket inside Postfix's chroot; add the listener only where it is missing.
-if ! doveconf -n 2>/dev/null | grep -q '/var/spool/postfix/private/auth'; then
+# Captured first: under pipefail, grep -q quitting early can fail the pipe with doveconf's SIGPIPE.
+dovecot_conf=$(doveconf -n 2>/dev/null || true)
+if ! grep -q '/var/spool/postfix/private/auth' <<<"$dovecot_conf"; then
   cat > /etc/dovecot/conf.d/90-postfix-auth.conf <<'CONF'
 service auth {
   unix_listener /var/spool/postfix/private/auth {
