@@ -10,14 +10,11 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import WebSocket from 'ws'
 import { API, WS, type CheckStreamMessage } from '../core/lab-protocol.ts'
+import { benchArgs } from './args.ts'
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'smtp-tls-lab.mjs')
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!
-  if (a.startsWith('--')) args.set(a.slice(2), process.argv[i + 1]?.startsWith('--') ? 'true' : (process.argv[++i] ?? 'true'))
-}
+const args = benchArgs()
 if (args.has('help')) {
   process.stdout.write(
     'Usage: npx tsx bench/class.ts [--learners 5,10,20,30] [--keys 60] [--exercise ID] [--all] [--json]\n' +

@@ -5,12 +5,9 @@ import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { connectDocker } from '../sandbox/docker.ts'
 import { bridgeTerminal, openDockerTty, type Tty } from '../labs/terminal-bridge.ts'
+import { benchArgs } from './args.ts'
 
-const args = new Map<string, string>()
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!
-  if (a.startsWith('--')) args.set(a.slice(2), process.argv[i + 1]?.startsWith('--') ? 'true' : (process.argv[++i] ?? 'true'))
-}
+const args = benchArgs()
 if (args.has('help')) {
   process.stdout.write(
     'Usage: npx tsx bench/terminal.ts [--samples N] [--rounds R] [--image IMG] [--json]\n' +

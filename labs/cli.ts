@@ -164,10 +164,7 @@ async function run(opts: StartOptions, mode: 'start' | 'serve'): Promise<void> {
     })
   } catch (err) {
     data.release()
-    const e = err as NodeJS.ErrnoException
-    if (e.code === 'EADDRINUSE') throw new UserError(`Le port ${port} est déjà pris : choisissez-en un autre avec --port (0 = au hasard).`)
-    if (e.code === 'EADDRNOTAVAIL') throw new UserError(`Adresse --host ${opts.host} indisponible sur cette machine.`)
-    throw err
+    throw listenError(err, port, opts.host)
   }
 
   const controller = server.labFor(data.learner)
@@ -257,4 +254,12 @@ export function register(program: Command): void {
     .option('--no-build', 'do not build the decks even when slides/dist is missing')
     .option('--json', 'print one JSON line with the URL and token once ready')
     .action((opts: Omit<StartOptions, 'lab' | 'sandbox'>) => run({ ...opts, lab: 'postfix', sandbox: false }, 'serve'))
+}
+
+/** A server that could not listen: the learner-facing words for a taken port or an address this machine lacks. */
+export function listenError(err: unknown, port: number, host: string | undefined): unknown {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE') return new UserError(`Le port ${port} est déjà pris : choisissez-en un autre avec --port (0 = au hasard).`)
+  if (code === 'EADDRNOTAVAIL') return new UserError(`Adresse --host ${host} indisponible sur cette machine.`)
+  return err
 }

@@ -58,16 +58,20 @@ export function lockDataDir(dir: string): () => void {
   throw new UserError(`Could not lock the data directory ${dir} (lock file ${file} keeps reappearing).`)
 }
 
-export function openDataDir(dir: string, opts: { newToken?: boolean; lock?: boolean; session?: string } = {}): OpenedDataDir {
-  const abs = path.resolve(dir)
-  const release = opts.lock === false ? () => {} : lockDataDir(abs)
-  let store: ProgressStore
+/** The data dir's progress store, opened under its lock (released again if the store cannot open). */
+export function openLockedStore(abs: string, lock = true): { store: ProgressStore; release: () => void } {
+  const release = lock ? lockDataDir(abs) : () => {}
   try {
-    store = new ProgressStore(abs)
+    return { store: new ProgressStore(abs), release }
   } catch (err) {
     release()
     throw err
   }
+}
+
+export function openDataDir(dir: string, opts: { newToken?: boolean; lock?: boolean; session?: string } = {}): OpenedDataDir {
+  const abs = path.resolve(dir)
+  const { store, release } = openLockedStore(abs, opts.lock !== false)
   const interrupted = opts.lock === false ? 0 : store.markInterrupted()
   const tokenFile = path.join(abs, 'token')
   let learner = store.getLearner(LOCAL_LEARNER)

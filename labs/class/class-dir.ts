@@ -5,7 +5,7 @@ import { randomBytes, X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../../core/errors.ts'
-import { lockDataDir } from '../data-dir.ts'
+import { openLockedStore } from '../data-dir.ts'
 import { newToken, ProgressStore } from '../progress-store.ts'
 import type { Seat } from './roster.ts'
 
@@ -51,14 +51,7 @@ function writePrivate(file: string, text: string): void {
  */
 export function openClassDir(dir: string, seats: readonly Seat[], opts: { sessionPrefix?: string } = {}): OpenedClassDir {
   const abs = path.resolve(dir)
-  const release = lockDataDir(abs)
-  let store: ProgressStore
-  try {
-    store = new ProgressStore(abs)
-  } catch (err) {
-    release()
-    throw err
-  }
+  const { store, release } = openLockedStore(abs)
   try {
     const interrupted = store.markInterrupted()
     const file = path.join(abs, CLASS_FILE)

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../../core/errors.ts'
 import { isLabName, type LabName } from '../../core/labs.ts'
-import { DIST_DIR, ensureDecks, ensureImages, isLoopback, loadCatalog, parsePort, say, version } from '../cli.ts'
+import { DIST_DIR, ensureDecks, ensureImages, isLoopback, listenError, loadCatalog, parsePort, say, version } from '../cli.ts'
 import type { SandboxEngine } from '../lab-controller.ts'
 import { DEFAULT_CLASS_DIR, openClassDir, serverCert } from './class-dir.ts'
 import { startClassServer } from './class-server.ts'
@@ -95,10 +95,7 @@ async function start(o: ClassStartOptions): Promise<void> {
     })
   } catch (err) {
     data.release()
-    const e = err as NodeJS.ErrnoException
-    if (e.code === 'EADDRINUSE') throw new UserError(`Le port ${port} est déjà pris : choisissez-en un autre avec --port (0 = au hasard).`)
-    if (e.code === 'EADDRNOTAVAIL') throw new UserError(`Adresse --host ${o.host} indisponible sur cette machine.`)
-    throw err
+    throw listenError(err, port, o.host)
   }
   const { links } = cls
   // The printable sheet also sits in the class directory, for printing without a browser session.
