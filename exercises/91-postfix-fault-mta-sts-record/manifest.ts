@@ -8,7 +8,7 @@ export default defineExercise({
   text: './text.fr.md',
   textEn: './text.en.md',
   setup: [
-    { service: 'toolbox', script: './publish.sh' },
+    { service: 'toolbox', script: './setup-working-lab.sh' },
     { service: 'toolbox', script: 'shared:faults/mta-sts-record-removed.sh', args: ['inject'] },
   ],
   solution: './solve.sh',
