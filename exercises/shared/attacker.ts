@@ -1,6 +1,8 @@
 // Talks to the postfix lab's attacker service (sandbox/images/attacker): its control API and its records.
 // The records are read through the engine's archive API, never with a program of a container a learner controls.
+import { verdict } from '../../checker/define.ts'
 import type { SandboxHandle } from '../../checker/sandbox-handle.ts'
+import type { Verdict } from '../../checker/types.ts'
 
 export const ATTACKER = 'attacker'
 export const ATTACKER_DIR = '/var/log/attacker'
@@ -20,6 +22,14 @@ export function hasAttacker(sandbox: SandboxHandle): boolean {
   } catch {
     return false
   }
+}
+
+/** What the attacker's checks answer without a sandbox, or on one made before the attacker joined the lab. */
+export function needsAttacker(): Verdict {
+  return verdict.inconclusive('not-applicable', {
+    fr: 'Cette vérification demande le bac à sable du lab Postfix avec son service attacker (recréez-le : sandbox up --fresh).',
+    en: 'This check needs the Postfix lab sandbox with its attacker service (recreate it: sandbox up --fresh).',
+  })
 }
 
 export async function attackerMode(sandbox: SandboxHandle): Promise<AttackerMode> {

@@ -6,7 +6,7 @@ import type { SandboxHandle } from '../../../checker/sandbox-handle.ts'
 import type { Verdict } from '../../../checker/types.ts'
 import { stripControl } from '../../../core/text.ts'
 import { DELIVERIES_LOG, MAIL_LOG, outcomeFromLog, parseDelivery, type DeliveryRecord, type LogOutcome } from '../../06-postfix-outbound-policy/checks/outbound-tls-policy.ts'
-import { attackerCapture, attackerFileSize, attackerMode, attackerSessions, hasAttacker, setAttackerMode, type AttackerSession } from '../../shared/attacker.ts'
+import { attackerCapture, attackerFileSize, attackerMode, attackerSessions, hasAttacker, needsAttacker, setAttackerMode, type AttackerSession } from '../../shared/attacker.ts'
 
 export const ATTACK_DOMAIN = 'orders.secure-partner.com'
 const WAIT_MS = 30_000
@@ -105,11 +105,7 @@ export default defineCheck({
   timeoutMs: 90_000,
   async run(ctx): Promise<Verdict> {
     const sandbox = ctx.sandbox
-    if (!sandbox || !hasAttacker(sandbox))
-      return verdict.inconclusive('not-applicable', {
-        fr: 'Cette vérification demande le bac à sable du lab Postfix avec son service attacker (recréez-le : sandbox up --fresh).',
-        en: 'This check needs the Postfix lab sandbox with its attacker service (recreate it: sandbox up --fresh).',
-      })
+    if (!sandbox || !hasAttacker(sandbox)) return needsAttacker()
     const service = ctx.target.service ?? 'mail'
     const domain = typeof ctx.params['domain'] === 'string' ? ctx.params['domain'] : ATTACK_DOMAIN
     const previousMode = await attackerMode(sandbox)

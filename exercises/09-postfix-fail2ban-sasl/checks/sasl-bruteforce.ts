@@ -4,7 +4,7 @@ import { defineCheck, verdict } from '../../../checker/define.ts'
 import type { SandboxHandle } from '../../../checker/sandbox-handle.ts'
 import type { Verdict } from '../../../checker/types.ts'
 import { stripControl } from '../../../core/text.ts'
-import { bruteForce, hasAttacker, type GuessResult } from '../../shared/attacker.ts'
+import { bruteForce, hasAttacker, needsAttacker, type GuessResult } from '../../shared/attacker.ts'
 
 export const FAIL2BAN_LOG = '/var/log/fail2ban.log'
 /** Four failures in the first round: more than the course's maxretry = 3, whatever port fail2ban counts them on. */
@@ -57,11 +57,7 @@ export default defineCheck({
   timeoutMs: BUDGET_MS + 30_000,
   async run(ctx): Promise<Verdict> {
     const sandbox = ctx.sandbox
-    if (!sandbox || !hasAttacker(sandbox))
-      return verdict.inconclusive('not-applicable', {
-        fr: 'Cette vérification demande le bac à sable du lab Postfix avec son service attacker (recréez-le : sandbox up --fresh).',
-        en: 'This check needs the Postfix lab sandbox with its attacker service (recreate it: sandbox up --fresh).',
-      })
+    if (!sandbox || !hasAttacker(sandbox)) return needsAttacker()
     const attackerIp = sandbox.address('attacker')
     const lines: string[] = []
     const facts: Facts = { attacker: attackerIp }

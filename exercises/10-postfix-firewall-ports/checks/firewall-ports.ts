@@ -4,7 +4,7 @@ import { defineCheck, verdict } from '../../../checker/define.ts'
 import type { SandboxHandle } from '../../../checker/sandbox-handle.ts'
 import type { Verdict } from '../../../checker/types.ts'
 import { stripControl } from '../../../core/text.ts'
-import { hasAttacker, probePorts, type ProbeResult } from '../../shared/attacker.ts'
+import { hasAttacker, needsAttacker, probePorts, type ProbeResult } from '../../shared/attacker.ts'
 
 const DEFAULT_OPEN = [25, 465, 587]
 /** 10025 has a listener in the start state; the others have none, so only a firewall can make them silent. */
@@ -40,11 +40,7 @@ export default defineCheck({
   timeoutMs: 40_000,
   async run(ctx): Promise<Verdict> {
     const sandbox = ctx.sandbox
-    if (!sandbox || !hasAttacker(sandbox))
-      return verdict.inconclusive('not-applicable', {
-        fr: 'Cette vérification demande le bac à sable du lab Postfix avec son service attacker (recréez-le : sandbox up --fresh).',
-        en: 'This check needs the Postfix lab sandbox with its attacker service (recreate it: sandbox up --fresh).',
-      })
+    if (!sandbox || !hasAttacker(sandbox)) return needsAttacker()
     const open = ports(ctx.params['open'], DEFAULT_OPEN)
     const shut = ports(ctx.params['shut'], DEFAULT_SHUT)
     const all = [...open, ...shut]
