@@ -76,10 +76,10 @@ export const FAULTS: readonly Fault[] = [
     lab: 'postfix',
     service: 'mail',
     title: {
-      fr: 'Disque « plein » pour la file de Postfix (simulé : queue_minfree au-dessus de l’espace libre)',
-      en: 'A "full" disk for Postfix’s queue (simulated: queue_minfree above the free space)',
+      fr: 'Remplit le système de fichiers de la file de Postfix (un core dump de 32 Mo dans /var/spool/postfix)',
+      en: 'Fills the filesystem of Postfix’s queue (a 32 MB core dump in /var/spool/postfix)',
     },
-    diagnose: { fr: '`grep "free space" /var/log/mail.log`, `df -h /var/spool/postfix`, `postconf queue_minfree`', en: '`grep "free space" /var/log/mail.log`, `df -h /var/spool/postfix`, `postconf queue_minfree`' },
+    diagnose: { fr: '`grep "free space" /var/log/mail.log`, puis `df -h /var/spool/postfix` et `du -sh /var/spool/postfix/*`', en: '`grep "free space" /var/log/mail.log`, then `df -h /var/spool/postfix` and `du -sh /var/spool/postfix/*`' },
     exercise: 'postfix-fault-queue-disk-full',
   },
   {

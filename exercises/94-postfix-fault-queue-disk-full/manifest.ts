@@ -10,7 +10,8 @@ export default defineExercise({
   textEn: './text.en.md',
   setup: [{ service: 'mail', script: 'shared:faults/queue-disk-full.sh', args: ['inject'] }],
   solution: './solve.sh',
-  submission: ['/etc/postfix/main.cf'],
+  // The answer is free space on the mail host's queue filesystem, which no handed-in file carries.
+  submission: [],
   localChecks: [acceptsMail],
   checks: [{ id: 'inbound.accepts-mail', target: { service: 'mail', port: 25 } }],
   hints: [
@@ -19,8 +20,12 @@ export default defineExercise({
       en: 'Try to send: `swaks --server mail.domaine.tld --to alice@domaine.tld` from the toolbox. Then read the log: `grep -i "free space" /var/log/mail.log`.',
     },
     {
-      fr: 'Comparez ce que voit le système (`df -h /var/spool/postfix`) et ce que Postfix exige (`postconf queue_minfree message_size_limit`).',
-      en: 'Compare what the system sees (`df -h /var/spool/postfix`) with what Postfix requires (`postconf queue_minfree message_size_limit`).',
+      fr: '`df -h /var/spool/postfix` dit que le disque est plein ; `du -ah --max-depth=1 /var/spool/postfix | sort -h` dit qui l’occupe. Les répertoires de la file (`active`, `deferred`, `incoming`…) sont à Postfix : ne les videz pas à la main.',
+      en: '`df -h /var/spool/postfix` says the disk is full; `du -ah --max-depth=1 /var/spool/postfix | sort -h` says what fills it. The queue’s directories (`active`, `deferred`, `incoming`…) are Postfix’s: do not empty them by hand.',
+    },
+    {
+      fr: 'Un fichier `core.*` est le vidage mémoire d’un processus planté : utile à un développeur, inutile à la file. Supprimez-le, puis `postqueue -f` pour que Postfix réessaie sans attendre.',
+      en: 'A `core.*` file is the memory dump of a crashed process: useful to a developer, useless to the queue. Delete it, then `postqueue -f` so Postfix retries without waiting.',
     },
   ],
 })

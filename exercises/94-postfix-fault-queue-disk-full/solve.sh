@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # service: mail
-# Scripted answer: the log names the cause; here the "full disk" is a queue_minfree above the free space, so the fix
-# is Postfix's default (0: only the 1.5 × message_size_limit rule). On a really full disk: free space instead.
+# Scripted answer: find the biggest file of the queue's filesystem (a core dump, not a queue file), delete it, and
+# let Postfix retry what waited.
 set -euo pipefail
-postconf -e 'queue_minfree = 0'
-postfix check
-systemctl reload postfix >/dev/null
+du -ah --max-depth=1 /var/spool/postfix | sort -h | tail -n 3
+rm -f /var/spool/postfix/core.*
+postqueue -f
+df -h /var/spool/postfix

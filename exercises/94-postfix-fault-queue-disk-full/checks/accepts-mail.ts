@@ -12,7 +12,7 @@ export default defineCheck({
     'The grader opens an SMTP session on port 25 and announces a message for alice@domaine.tld (MAIL FROM, RCPT TO) without sending it. A sound server answers 250 to both. A 452 "Insufficient system storage" means Postfix lacks room for its queue.',
   ),
   remedy: {
-    postfix: 'df -h /var/spool/postfix ; libérer de la place (ou corriger queue_minfree) ; mail.log dit « not enough free space in mail queue ».',
+    postfix: 'df -h /var/spool/postfix ; du -ah --max-depth=1 /var/spool/postfix | sort -h ; libérer de la place ; mail.log dit « not enough free space in mail queue ».',
     exim: 'df -h /var/spool/exim4 ; check_spool_space dans la configuration.',
   },
   appliesTo: ['sandbox', 'remote'],

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # service: mail
-# Fault, simulated: Postfix believes its queue's disk is full. Really filling the container's disk would fill the host's
-# (an overlay filesystem has no size of its own), so queue_minfree is set above the free space: smtpd then answers
-# "452 4.3.1 Insufficient system storage" and logs "not enough free space in mail queue", as on a full disk.
+# Fault: the filesystem of Postfix's queue is really full. The queue has a filesystem of its own (a 32 MiB tmpfs, see
+# sandbox/topologies/postfix.yaml), so filling it stays inside the sandbox. The culprit is a plausible one: a core
+# dump a crashed daemon left in its working directory, the spool. smtpd then answers "452 4.3.1 Insufficient system
+# storage" and logs "not enough free space in mail queue".
 set -euo pipefail
-save=/var/lib/lab-faults/queue_minfree
-mkdir -p /var/lib/lab-faults
+spool=/var/spool/postfix
+dump="$spool/core.smtpd.4242"
+if ! mountpoint -q "$spool"; then
+  # An image or topology without the queue's own filesystem: filling it would fill the host's disk.
+  echo "$spool is not a filesystem of its own: refusing to fill the host's disk" >&2
+  exit 1
+fi
 case "${1:-inject}" in
   inject)
-    [ -f "$save" ] || postconf -h queue_minfree > "$save"
-    free=$(df -B1 --output=avail /var/spool/postfix | tail -n 1 | tr -d ' ')
-    postconf -e "queue_minfree = $((free + 1073741824))"
-    systemctl reload postfix >/dev/null
-    echo "queue_minfree above the $free bytes free: Postfix now refuses mail for lack of space" ;;
+    # dd stops at ENOSPC: that is the point, so its exit status is not.
+    dd if=/dev/zero of="$dump" bs=1M status=none 2>/dev/null || true
+    chown postfix:postfix "$dump"
+    echo "$dump fills $spool: $(df -h --output=avail "$spool" | tail -n 1 | tr -d ' ') left" ;;
   clear)
-    value=$(cat "$save" 2>/dev/null || echo 0)
-    postconf -e "queue_minfree = $value"
-    rm -f "$save"
-    systemctl reload postfix >/dev/null
-    echo "queue_minfree = $value" ;;
+    rm -f "$dump"
+    postqueue -f 2>/dev/null || true
+    echo "$dump removed: $(df -h --output=avail "$spool" | tail -n 1 | tr -d ' ') free" ;;
   *) echo "usage: $0 inject|clear" >&2; exit 2 ;;
 esac
