@@ -3,6 +3,7 @@ import { WS, isCheckStreamMessage, type CheckResult, type CheckStreamMessage, ty
 import { wsUrl, type LabClient, type OriginLike } from './lab-client.ts'
 import type { WebSocketFactory } from './terminal-connection.ts'
 import type { InconclusiveReason } from '../../checker/types.ts'
+import type { Lang, Localized } from '../../core/i18n.ts'
 
 export type RunPhase = 'idle' | 'starting' | 'running' | 'done' | 'broken'
 
@@ -57,29 +58,42 @@ export interface StatusView {
   readonly blame: Blame
 }
 
-export function statusView(status: Status): StatusView {
+const STATUS_LABEL: Record<Status, Localized> = {
+  pass: { fr: 'Réussi', en: 'Passed' },
+  fail: { fr: 'À corriger', en: 'To fix' },
+  warn: { fr: 'Attention', en: 'Warning' },
+  skip: { fr: 'Non applicable', en: 'Not applicable' },
+  inconclusive: { fr: 'Non concluant', en: 'Inconclusive' },
+}
+
+export function statusView(status: Status, lang: Lang = 'fr'): StatusView {
+  const label = STATUS_LABEL[status][lang]
   switch (status) {
-    case 'pass': return { label: 'Réussi', icon: '✔', tone: 'ok', blame: 'none' }
-    case 'fail': return { label: 'À corriger', icon: '✘', tone: 'bad', blame: 'learner' }
-    case 'warn': return { label: 'Attention', icon: '!', tone: 'warn', blame: 'learner' }
-    case 'skip': return { label: 'Non applicable', icon: '–', tone: 'neutral', blame: 'none' }
-    case 'inconclusive': return { label: 'Non concluant', icon: '?', tone: 'grader', blame: 'grader' }
+    case 'pass': return { label, icon: '✔', tone: 'ok', blame: 'none' }
+    case 'fail': return { label, icon: '✘', tone: 'bad', blame: 'learner' }
+    case 'warn': return { label, icon: '!', tone: 'warn', blame: 'learner' }
+    case 'skip': return { label, icon: '–', tone: 'neutral', blame: 'none' }
+    case 'inconclusive': return { label, icon: '?', tone: 'grader', blame: 'grader' }
   }
 }
 
-const REASON_FR: Record<InconclusiveReason, string> = {
-  timeout: 'le serveur n’a pas répondu à temps',
-  unreachable: 'le serveur était injoignable',
-  refused: 'la connexion a été refusée',
-  temporary: 'le serveur a répondu par une erreur temporaire (4xx)',
-  protocol: 'la réponse ne suivait pas le protocole attendu',
-  'not-applicable': 'ce test ne s’applique pas ici',
-  bug: 'le correcteur a rencontré une erreur interne',
+const REASON: Record<InconclusiveReason, Localized> = {
+  timeout: { fr: 'le serveur n’a pas répondu à temps', en: 'the server did not answer in time' },
+  unreachable: { fr: 'le serveur était injoignable', en: 'the server could not be reached' },
+  refused: { fr: 'la connexion a été refusée', en: 'the connection was refused' },
+  temporary: { fr: 'le serveur a répondu par une erreur temporaire (4xx)', en: 'the server answered with a temporary error (4xx)' },
+  protocol: { fr: 'la réponse ne suivait pas le protocole attendu', en: 'the answer did not follow the expected protocol' },
+  'not-applicable': { fr: 'ce test ne s’applique pas ici', en: 'this test does not apply here' },
+  bug: { fr: 'le correcteur a rencontré une erreur interne', en: 'the grader met an internal error' },
 }
 
 /** The sentence shown for an inconclusive result: it names the grader as the one who failed, and suggests a retry. */
-export function inconclusiveText(reason: InconclusiveReason | undefined): string {
-  const why = reason ? ` : ${REASON_FR[reason]}` : ''
+export function inconclusiveText(reason: InconclusiveReason | undefined, lang: Lang = 'fr'): string {
+  if (lang === 'en') {
+    const why = reason ? `: ${REASON[reason].en}` : ''
+    return `The grader could not conclude${why}. This is not your mistake; run “Check” again in a moment.`
+  }
+  const why = reason ? ` : ${REASON[reason].fr}` : ''
   return `Le correcteur n’a pas pu conclure${why}. Ce n’est pas une erreur de votre part ; relancez « Vérifier » dans un instant.`
 }
 
@@ -89,13 +103,32 @@ export function hintFor(result: CheckResult, lab: 'postfix' | 'exim'): string | 
   return result.remedy?.[lab] ?? null
 }
 
-export function summaryText(summary: CheckSummary): string {
-  const parts = [`${summary.pass} réussi${summary.pass > 1 ? 's' : ''}`, `${summary.fail} à corriger`]
-  if (summary.warn) parts.push(`${summary.warn} avertissement${summary.warn > 1 ? 's' : ''}`)
-  if (summary.inconclusive) parts.push(`${summary.inconclusive} non concluant${summary.inconclusive > 1 ? 's' : ''} (côté correcteur)`)
-  if (summary.skip) parts.push(`${summary.skip} non applicable${summary.skip > 1 ? 's' : ''}`)
+export function summaryText(summary: CheckSummary, lang: Lang = 'fr'): string {
+  const n = (count: number, one: string, many: string): string => `${count} ${count > 1 ? many : one}`
+  if (lang === 'en') {
+    const parts = [`${summary.pass} passed`, `${summary.fail} to fix`]
+    if (summary.warn) parts.push(n(summary.warn, 'warning', 'warnings'))
+    if (summary.inconclusive) parts.push(`${summary.inconclusive} inconclusive (grader’s side)`)
+    if (summary.skip) parts.push(`${summary.skip} not applicable`)
+    return parts.join(' · ')
+  }
+  const parts = [n(summary.pass, 'réussi', 'réussis'), `${summary.fail} à corriger`]
+  if (summary.warn) parts.push(n(summary.warn, 'avertissement', 'avertissements'))
+  if (summary.inconclusive) parts.push(`${n(summary.inconclusive, 'non concluant', 'non concluants')} (côté correcteur)`)
+  if (summary.skip) parts.push(n(summary.skip, 'non applicable', 'non applicables'))
   return parts.join(' · ')
 }
+
+/** The panel's own words, in both languages. */
+export const PANEL_TEXTS = {
+  verify: { fr: 'Vérifier', en: 'Check' },
+  verifying: { fr: 'Vérification…', en: 'Checking…' },
+  problem: { fr: 'Le correcteur n’a pas pu terminer :', en: 'The grader could not finish:' },
+  notYourFault: { fr: 'Ce n’est pas une erreur de votre part ; relancez « Vérifier ».', en: 'This is not your mistake; run “Check” again.' },
+  hint: { fr: 'Piste :', en: 'Lead:' },
+  evidence: { fr: 'Éléments observés', en: 'What was observed' },
+  running: { fr: 'Tests en cours…', en: 'Tests running…' },
+} as const
 
 export interface RunChecksOptions {
   readonly client: LabClient
@@ -104,19 +137,22 @@ export interface RunChecksOptions {
   readonly token: string | null
   readonly createSocket: WebSocketFactory
   readonly onState: (state: RunState) => void
+  /** The language of the run's own messages (a lost stream, a refused start). */
+  readonly lang?: Lang
   /** Time without any message after which the run is reported as lost (the grader bounds each check itself). */
   readonly idleTimeoutMs?: number
 }
 
 /** Starts a run and follows its stream to the end; resolves with the final state, never rejects for server trouble. */
 export async function runChecks(opts: RunChecksOptions): Promise<RunState> {
+  const en = opts.lang === 'en'
   let state = startRun()
   opts.onState(state)
   let runId: string
   try {
     runId = (await opts.client.startCheck(opts.exerciseId)).runId
   } catch (err) {
-    state = { ...state, phase: 'broken', problem: `Impossible de lancer la vérification : ${(err as Error).message}` }
+    state = { ...state, phase: 'broken', problem: `${en ? 'Could not start the check: ' : 'Impossible de lancer la vérification : '}${(err as Error).message}` }
     opts.onState(state)
     return state
   }
@@ -138,7 +174,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<RunState> {
     }
     const armIdle = (): void => {
       if (idle) clearTimeout(idle)
-      idle = setTimeout(() => finish(streamLost(state, 'Le correcteur ne donne plus de nouvelles (délai dépassé).')), idleMs)
+      idle = setTimeout(() => finish(streamLost(state, en ? 'The grader stopped reporting (time limit passed).' : 'Le correcteur ne donne plus de nouvelles (délai dépassé).')), idleMs)
     }
     const socket = opts.createSocket(url)
     armIdle()
@@ -154,7 +190,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<RunState> {
     }
     socket.onerror = () => { /* the close event decides */ }
     socket.onclose = (ev) => {
-      finish(streamLost(state, `La connexion au correcteur a été coupée (code ${ev.code}) avant la fin.`))
+      finish(streamLost(state, en ? `The connection to the grader was cut (code ${ev.code}) before the end.` : `La connexion au correcteur a été coupée (code ${ev.code}) avant la fin.`))
     }
   })
 }

@@ -50,6 +50,9 @@ describe('the lab components in the built Postfix deck', () => {
         if (url.pathname === '/api/health') return json(res, 200, { ok: true })
         if (url.pathname === '/api/lab') return json(res, 200, { lab: 'postfix', session: 's1', state: 'up', services: [{ name: 'mail', address: '10.0.0.20', healthy: true }] })
         if (url.pathname.endsWith('/check')) return json(res, 200, { runId: 'run-1' })
+        if (url.pathname === '/api/exercises') {
+          return json(res, 200, [{ id: 'postfix-obtain-certificate', lab: 'postfix', title: { fr: 'Obtenir un certificat', en: 'Obtain a certificate' } }])
+        }
         return json(res, 404, { error: 'no route' })
       }
       const m = /^\/decks\/([^/]+)\/(.*)$/.exec(url.pathname)
@@ -93,11 +96,11 @@ describe('the lab components in the built Postfix deck', () => {
     if (dist) rmSync(dist, { recursive: true, force: true })
   })
 
-  async function openSlide(title: string): Promise<void> {
+  async function openSlide(title: string, query = ''): Promise<void> {
     const titles = await import('../decks/headings.ts').then((h) => h.slideTitles(readFileSync(path.resolve('slides/decks', DECK, 'slides.md'), 'utf8')))
     const n = titles.findIndex((t) => t === title) + 1
     expect(n, `slide "${title}"`).toBeGreaterThan(0)
-    await page.goto(`http://127.0.0.1:${srv.port}/decks/${DECK}/?token=tok#/${n}`, { waitUntil: 'networkidle' })
+    await page.goto(`http://127.0.0.1:${srv.port}/decks/${DECK}/?token=tok${query}#/${n}`, { waitUntil: 'networkidle' })
     slide = (sel: string) => page.locator(`.slidev-page-${n} ${sel}`)
     // Docker creating networks on the host makes Chromium drop in-flight loads (ERR_NETWORK_CHANGED): reload then.
     for (let i = 0; i < 4 && (await page.getByText('Failed to fetch this slide').count()) > 0; i++) await page.reload({ waitUntil: 'networkidle' })
@@ -143,5 +146,19 @@ describe('the lab components in the built Postfix deck', () => {
     expect(text).toContain('smtpd_tls_protocols = >=TLSv1.2')
     expect(srv.requests.some((r) => r.url === '/api/exercises/postfix-obtain-certificate/check' && r.authorization === 'Bearer tok')).toBe(true)
     await page.screenshot({ path: path.join(SHOTS, 'slides-terminal-online.png') })
+  })
+
+  it('speaks English with ?lang=en, and names the exercise by its title, not its id', async () => {
+    await openSlide('Lab 1 · certbot auprès de Pebble (toolbox)', '&lang=en')
+    const panel = slide('.check-panel')
+    await expect.poll(() => panel.locator('.check-panel__exercise').innerText(), { timeout: 10_000 }).toBe('Obtain a certificate')
+    await panel.getByRole('button', { name: 'Check' }).click()
+    await expect.poll(() => panel.innerText(), { timeout: 10_000 }).toContain('1 passed · 1 to fix · 1 inconclusive (grader’s side)')
+    const text = await panel.innerText()
+    expect(text).toContain('To fix')
+    expect(text).toContain('The grader could not conclude: the server did not answer in time')
+    expect(text).not.toContain('Vérifier')
+    await expect.poll(() => slide('.lab-terminal__status').innerText(), { timeout: 15_000 }).toContain('Connected')
+    await page.screenshot({ path: path.join(SHOTS, 'slides-check-panel-en.png') })
   })
 })

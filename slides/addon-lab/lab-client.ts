@@ -133,15 +133,21 @@ export function createLabClient(opts: LabClientOptions): LabClient {
   }
 }
 
-/** What the learner reads when the lab server cannot be reached, shared by every component. */
-export const OFFLINE_TEXT = {
-  title: 'Le lab est hors ligne',
-  body: 'Le serveur du lab ne répond pas. Lancez-le depuis la racine du projet, puis ouvrez l’adresse qu’il affiche :',
-  command: 'npm start',
-  retrying: 'Nouvelle tentative automatique…',
+/** What the learner reads when the lab server cannot be reached, shared by every component (pick a language). */
+export const OFFLINE_TEXTS = {
+  title: { fr: 'Le lab est hors ligne', en: 'The lab is offline' },
+  body: {
+    fr: 'Le serveur du lab ne répond pas. Lancez-le depuis la racine du projet, puis ouvrez l’adresse qu’il affiche :',
+    en: 'The lab server does not answer. Start it from the project’s root, then open the address it prints:',
+  },
+  command: { fr: 'npm start', en: 'npm start' },
+  retrying: { fr: 'Nouvelle tentative automatique…', en: 'Retrying automatically…' },
 } as const
 
-export const UNAUTHORIZED_TEXT = {
-  title: 'Jeton de session absent ou refusé',
-  body: 'Ouvrez le cours avec l’adresse complète affichée par « npm start » (elle contient ?token=…).',
+export const UNAUTHORIZED_TEXTS = {
+  title: { fr: 'Jeton de session absent ou refusé', en: 'Session token missing or refused' },
+  body: {
+    fr: 'Ouvrez le cours avec l’adresse complète affichée par « npm start » (elle contient ?token=…).',
+    en: 'Open the course with the full address “npm start” prints (it holds ?token=…).',
+  },
 } as const

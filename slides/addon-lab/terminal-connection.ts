@@ -1,5 +1,6 @@
 // The terminal's WebSocket to a sandbox TTY: bytes both ways, resize messages, reconnection with backoff.
 // Kept free of xterm.js and Vue so it runs (and is tested) in Node against a real WebSocket server.
+import type { Lang } from '../../core/i18n.ts'
 import { CLOSE, WS, type TerminalControlMessage } from '../../core/lab-protocol.ts'
 import { wsUrl, type OriginLike } from './lab-client.ts'
 
@@ -191,17 +192,29 @@ export class TerminalConnection {
 }
 
 /** French status line under the terminal, for every state. */
-export function terminalStatusText(state: TerminalState, detail: { attempt: number; retryInMs?: number }): string {
+export function terminalStatusText(state: TerminalState, detail: { attempt: number; retryInMs?: number }, lang: Lang = 'fr'): string {
+  const en = lang === 'en'
   switch (state) {
-    case 'connecting': return 'Connexion au terminal…'
-    case 'open': return 'Connecté'
+    case 'connecting': return en ? 'Connecting to the terminal…' : 'Connexion au terminal…'
+    case 'open': return en ? 'Connected' : 'Connecté'
     case 'reconnecting': {
       const s = detail.retryInMs !== undefined ? Math.max(1, Math.round(detail.retryInMs / 1000)) : undefined
+      if (en) return s !== undefined ? `Connection lost — retrying in ${s} s (attempt ${detail.attempt})` : `Reconnecting… (attempt ${detail.attempt})`
       return s !== undefined ? `Connexion perdue — nouvelle tentative dans ${s} s (essai ${detail.attempt})` : `Reconnexion… (essai ${detail.attempt})`
     }
-    case 'exited': return 'Le shell s’est terminé. Cliquez sur « Nouveau shell » pour en ouvrir un autre.'
-    case 'unauthorized': return 'Jeton refusé : rouvrez le cours avec l’adresse affichée par « npm start ».'
-    case 'lab-down': return 'Le lab n’est pas démarré : lancez-le avec le bouton « Démarrer » (LabStatus) ; le terminal se connectera tout seul.'
-    case 'closed': return 'Terminal fermé'
+    case 'exited': return en ? 'The shell ended. Click “New shell” to open another one.' : 'Le shell s’est terminé. Cliquez sur « Nouveau shell » pour en ouvrir un autre.'
+    case 'unauthorized': return en ? 'Token refused: reopen the course with the address “npm start” prints.' : 'Jeton refusé : rouvrez le cours avec l’adresse affichée par « npm start ».'
+    case 'lab-down': return en
+      ? 'The lab is not started: start it with the “Start” button (LabStatus); the terminal will connect by itself.'
+      : 'Le lab n’est pas démarré : lancez-le avec le bouton « Démarrer » (LabStatus) ; le terminal se connectera tout seul.'
+    case 'closed': return en ? 'Terminal closed' : 'Terminal fermé'
   }
 }
+
+/** The terminal's buttons and waiting line, in both languages. */
+export const TERMINAL_TEXTS = {
+  retry: { fr: 'Réessayer', en: 'Retry' },
+  newShell: { fr: 'Nouveau shell', en: 'New shell' },
+  reconnect: { fr: 'Reconnecter', en: 'Reconnect' },
+  connecting: { fr: 'connexion au lab…', en: 'connecting to the lab…' },
+} as const
