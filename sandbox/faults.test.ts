@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { findExercise } from '../exercises/index.ts'
-import { FAULTS, FAULTS_DIR, findFault } from './faults.ts'
+import type { SandboxHandle } from '../checker/sandbox-handle.ts'
+import { FAULTS, FAULTS_DIR, findFault, runFault } from './faults.ts'
 import { loadTopology } from './topology.ts'
 
 describe('sandbox faults', () => {
@@ -28,5 +29,16 @@ describe('sandbox faults', () => {
 
   it('names an unknown fault with the list of known ones', () => {
     expect(() => findFault('disk-on-fire')).toThrow(/unknown fault "disk-on-fire": choose one of cert-expired, ca-rotated, mta-sts-record-removed, /)
+  })
+
+  it('refuses to "clear" a fault that cannot be undone, runs nothing, and says why (ca-rotated)', async () => {
+    // Nothing may be run in the sandbox: a handle whose every use throws proves that.
+    const untouchable = new Proxy({ lab: 'postfix', session: 'unit' }, {
+      get: (t, k) => (k in t ? t[k as keyof typeof t] : () => { throw new Error(`used ${String(k)}`) }),
+    }) as unknown as SandboxHandle
+    const run = await runFault(untouchable, findFault('ca-rotated'), 'clear')
+    expect(run).toMatchObject({ ok: false, cannotClear: true })
+    expect(run.output).toMatch(/cannot be undone.*Pebble generates its root/)
+    expect(FAULTS.filter((f) => f.cannotClear).map((f) => f.name)).toEqual(['ca-rotated'])
   })
 })
