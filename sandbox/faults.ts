@@ -25,6 +25,11 @@ export interface Fault {
   readonly diagnose: Localized
   /** The break-fix exercise that practises it. */
   readonly exercise: string
+  /**
+   * Set when `clear` cannot undo the fault: why, and what repairs it instead. `clear` then runs nothing and says so,
+   * rather than reporting a repair that did not happen.
+   */
+  readonly cannotClear?: Localized
 }
 
 export const FAULTS: readonly Fault[] = [
@@ -46,6 +51,13 @@ export const FAULTS: readonly Fault[] = [
     },
     diagnose: { fr: '`curl https://acme.lab.test:15000/roots/0` et `openssl verify`', en: '`curl https://acme.lab.test:15000/roots/0` and `openssl verify`' },
     exercise: 'postfix-fault-ca-rotated',
+    // Pebble 2.4 generates its root and intermediate keys at start (ca.New) and keeps them, and its ACME accounts, in
+    // memory only; neither its config file nor its PEBBLE_* variables can load a saved root. Restarting it makes a
+    // third root, not the first one back.
+    cannotClear: {
+      fr: 'Cette panne ne se défait pas : Pebble génère les clés de sa racine et de son intermédiaire à chaque démarrage et ne les garde qu’en mémoire (comme ses comptes ACME), sans option pour recharger une racine enregistrée. La clé de l’ancienne racine a disparu avec le Pebble arrêté ; le redémarrer encore donnerait une troisième racine. Réparation : réémettre les certificats auprès de la nouvelle racine (exercice postfix-fault-ca-rotated, dernier indice) puis recharger Postfix, ou repartir d’un bac à sable neuf (sandbox down puis sandbox up).',
+      en: 'This fault cannot be undone: Pebble generates its root and intermediate keys at every start and keeps them in memory only (like its ACME accounts), with no option to load a saved root. The old root’s key went away with the Pebble that was stopped; restarting it again would make a third root. Repair: issue the certificates again from the new root (exercise postfix-fault-ca-rotated, last hint) then reload Postfix, or start from a fresh sandbox (sandbox down, then sandbox up).',
+    },
   },
   {
     name: 'mta-sts-record-removed',
@@ -103,11 +115,14 @@ export interface FaultRun {
   readonly action: 'inject' | 'clear'
   readonly ok: boolean
   readonly output: string
+  /** `clear` of a fault that cannot be undone: nothing ran, nothing was repaired. */
+  readonly cannotClear?: true
 }
 
 /** Runs the fault's script in its service (copied under /var/tmp, removed after), as exercise steps do. */
 export async function runFault(h: SandboxHandle, fault: Fault, action: 'inject' | 'clear'): Promise<FaultRun> {
   if (h.lab !== fault.lab) throw new UserError(`fault ${fault.name} belongs to the ${fault.lab} lab; session ${h.session} runs the ${h.lab} lab`)
+  if (action === 'clear' && fault.cannotClear) return { fault: fault.name, action, ok: false, output: fault.cannotClear.en, cannotClear: true }
   const source = await readFile(join(FAULTS_DIR, `${fault.name}.sh`), 'utf8')
   const remote = `/var/tmp/.stl-fault-${randomBytes(6).toString('hex')}.sh`
   await h.writeFile(fault.service, remote, source, 0o700)
@@ -160,12 +175,17 @@ export function registerFaults(sandbox: Command): void {
       const list = name ? [findFault(name)] : FAULTS.filter((f) => f.lab === h.lab)
       const runs: FaultRun[] = []
       for (const f of list) runs.push(await runFault(h, f, 'clear'))
-      report(runs, o.json)
+      // Asked by name, a fault that cannot be undone fails the command; within "clear everything" it is named, not a failure.
+      report(runs, o.json, name ? undefined : (r) => r.cannotClear === true)
     })
 }
 
-function report(runs: readonly FaultRun[], asJson: boolean | undefined): void {
+function report(runs: readonly FaultRun[], asJson: boolean | undefined, tolerated: (r: FaultRun) => boolean = () => false): void {
   if (asJson) out(JSON.stringify({ runs }, null, 2))
-  else for (const r of runs) out(`${r.ok ? '✓' : '✗'} ${r.action} ${r.fault}${r.output ? `\n  ${r.output.split('\n').join('\n  ')}` : ''}`)
-  if (runs.some((r) => !r.ok)) process.exitCode = 1
+  else
+    for (const r of runs) {
+      const head = r.cannotClear ? `✗ ${r.action} ${r.fault}: cannot be undone, nothing was changed` : `${r.ok ? '✓' : '✗'} ${r.action} ${r.fault}`
+      out(`${head}${r.output ? `\n  ${r.output.split('\n').join('\n  ')}` : ''}`)
+    }
+  if (runs.some((r) => !r.ok && !tolerated(r))) process.exitCode = 1
 }
