@@ -26,6 +26,7 @@ interface StartOptions {
   build: boolean
   downOnExit?: boolean
   session?: string
+  yes?: boolean
 }
 
 export function parsePort(v: string): number {
@@ -79,6 +80,15 @@ export async function ensureImages(json: boolean): Promise<void> {
   say(`Images construites en ${((Date.now() - t0) / 1000).toFixed(0)} s.`)
 }
 
+/**
+ * A fresh machine: installs the Docker engine (and debootstrap when images remain to build) from the distribution's
+ * packages and starts it, as root after a yes/no question or at once with --yes / CI=true; else names the commands.
+ */
+export async function ensureMachine(yes: boolean): Promise<void> {
+  const { ensureHost, imagesNeedBootstrap } = await import('../sandbox/host-setup.ts')
+  await ensureHost({ yes, say, needsImages: imagesNeedBootstrap })
+}
+
 /** Builds every deck that has no build yet; a failure leaves the lab usable and says how to retry. */
 export async function ensureDecks(): Promise<void> {
   const slides = await import('../slides/deck-build.ts')
@@ -117,6 +127,7 @@ async function run(opts: StartOptions, mode: 'start' | 'serve'): Promise<void> {
   let engine: SandboxEngine | null = null
   if (withSandbox) {
     try {
+      await ensureMachine(opts.yes === true)
       await ensureImages(json)
     } catch (err) {
       if (err instanceof UserError) {
@@ -242,6 +253,7 @@ export function register(program: Command): void {
     .option('--session <id>', "sandbox session of this learner (default: one made for the data directory); e.g. `default` to use the CLI's sandbox")
     .option('--down-on-exit', 'remove the sandbox when the server stops (by default it is kept with your work)')
     .option('--json', 'print one JSON line with the URL, token and lab state once ready')
+    .option('-y, --yes', 'install and start the Docker engine (as root) without asking when it is missing or stopped; CI=true does the same')
     .action((opts: StartOptions) => run(opts, 'start'))
 
   program

@@ -3,7 +3,6 @@ import type { LabName, SandboxHandle, ServiceName } from '../checker/sandbox-han
 import { containerName, downSandbox, getSandbox, upLab, type DockerSandbox } from '../sandbox/engine.ts'
 import type { ServiceHealth } from '../core/lab-protocol.ts'
 import type Docker from 'dockerode'
-import { connectDocker } from '../sandbox/docker.ts'
 import type { SandboxEngine } from './lab-controller.ts'
 
 /** Health probes exec into every container: the page polls often, so answers are reused for a few seconds. */
@@ -64,8 +63,9 @@ const KEPT_WHILE_IDLE = new Set(['dns', 'acme'])
 
 /** Runs `op` on the containers an idle sandbox stops; `already` is the status of "already in that state". */
 async function eachContainer(handle: SandboxHandle, op: (c: Docker.Container) => Promise<unknown>, already: number): Promise<void> {
-  const docker = await connectDocker()
   const h = handle as DockerSandbox
+  // The handle's own client: in a class spread over several engines, the one its sandbox lives on.
+  const docker = h.client
   await Promise.all(
     h.services
       .filter((s) => !KEPT_WHILE_IDLE.has(s.name))

@@ -1,8 +1,10 @@
 // Thin layer over dockerode: one shared client, errors a user can act on when Docker is unavailable,
 // and exec with demultiplexed output, stdin and a time bound.
 import type Docker from 'dockerode'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { Writable } from 'node:stream'
 import { UserError } from '../core/errors.ts'
+import type { DockerEndpoint } from './docker-host.ts'
 
 export const LABEL_SESSION = 'smtp-tls-lab.session'
 export const LABEL_SERVICE = 'smtp-tls-lab.service'
@@ -25,9 +27,12 @@ export const roleImage = (role: string): string => `smtp-tls-lab/${role}:latest`
 let client: Docker | null = null
 let reachable: Promise<Docker> | null = null
 
-function dockerErrorHelp(err: unknown): string {
+function dockerErrorHelp(err: unknown, endpoint?: DockerEndpoint): string {
   const e = err as NodeJS.ErrnoException
-  const where = process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+  // An engine named by --docker-host is not "Docker missing here": say which one does not answer.
+  if (endpoint && endpoint.url !== 'unix:///var/run/docker.sock')
+    return `The Docker engine at ${endpoint.url} does not answer (${e?.message ?? String(err)}): check that it runs and that this machine reaches it (\`docker -H ${endpoint.url} info\`).`
+  const where = endpoint?.options.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'
   const fix =
     'Install the Docker engine and start it, e.g. on Debian: `apt-get install -y docker.io` then ' +
     '`systemctl start docker` (or run `dockerd &` where there is no systemd).'
@@ -38,8 +43,53 @@ function dockerErrorHelp(err: unknown): string {
   return `Docker is not reachable at ${where} (${e?.message ?? String(err)}). ${fix}`
 }
 
+/**
+ * Which engine the sandbox calls made inside `onEngine` reach, and the /16 their session networks come from.
+ * An async scope rather than a client passed down: the engine's entry points (up, find, down, the reaper,
+ * snapshots) then reach the chosen engine without threading a client through each of them.
+ */
+export interface EngineScope {
+  readonly endpoint: DockerEndpoint
+  /** First two octets of the session subnets made there: engines on one machine must not share routes. */
+  readonly pool: string
+}
+
+/** Session networks of the default engine come from 10.231.0.0/16. */
+export const DEFAULT_POOL = '10.231'
+const engineScope = new AsyncLocalStorage<EngineScope>()
+const engines = new Map<string, Promise<Docker>>()
+
+export function onEngine<T>(engine: EngineScope, fn: () => Promise<T>): Promise<T> {
+  return engineScope.run(engine, fn)
+}
+
+/** The subnet pool of the engine in scope (the default engine's outside any scope). */
+export function subnetPool(): string {
+  return engineScope.getStore()?.pool ?? DEFAULT_POOL
+}
+
+/** A client of one endpoint, after one successful ping (one client per endpoint for the process). */
+export function connectEngine(endpoint: DockerEndpoint): Promise<Docker> {
+  const known = engines.get(endpoint.url)
+  if (known) return known
+  const p = import('dockerode').then(async ({ default: Dockerode }) => {
+    const c = new Dockerode(endpoint.options)
+    try {
+      await c.ping()
+    } catch (err) {
+      engines.delete(endpoint.url)
+      throw new UserError(dockerErrorHelp(err, endpoint), 3)
+    }
+    return c
+  })
+  engines.set(endpoint.url, p)
+  return p
+}
+
 /** The shared client, after one successful ping; a UserError explains how to get Docker running otherwise. */
 export function connectDocker(): Promise<Docker> {
+  const scoped = engineScope.getStore()
+  if (scoped) return connectEngine(scoped.endpoint)
   if (reachable) return reachable
   // dockerode (with its ssh and grpc dependencies, ~0.1 s to load) comes with the first client, not with every command.
   reachable = import('dockerode').then(async ({ default: Dockerode }) => {

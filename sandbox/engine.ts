@@ -23,10 +23,12 @@ import {
   execRaw,
   imageExists,
   isNotFound,
+  subnetPool,
 } from './docker.ts'
 import { type OwnerInfo, USER_OWNER, isDisposable, ownerLabels, ownerOf } from './owner.ts'
 import { reapSnapshots } from './snapshot.ts'
 import { removeToolContainers } from './toolset.ts'
+import { type HostEndpoint, isolateNetwork, releaseSession } from './host-firewall.ts'
 export { gradingOwner } from './owner.ts'
 import { FileFacts } from './file-facts.ts'
 import { runTool } from './toolset.ts'
@@ -39,8 +41,6 @@ export const SERVICE_NANO_CPUS = 1_000_000_000
 import { LABS, SESSION_ID_RE } from '../core/labs.ts'
 export const DEFAULT_SESSION = 'default'
 export const TSIG_NAME = 'lab-update'
-/** Sessions take a /24 from here; the third octet is the session's own. */
-const POOL_PREFIX = '10.231'
 /** A session younger than this is never reaped: another process may still be creating it. */
 const LABEL_HOSTNAME = 'smtp-tls-lab.hostname'
 const LABEL_IPV4_HOST = 'smtp-tls-lab.ipv4-host'
@@ -144,7 +144,7 @@ export class DockerSandbox implements SandboxHandle {
     return this.docker
   }
 
-  /** The host side of the session bridge: containers reach the host there (HTTP-01 servers in tests). */
+  /** The host side of the session bridge; containers reach only the `hostEndpoints` of `up` there (host-firewall.ts). */
   get gateway(): string {
     return `${this.subnet}.1`
   }
@@ -371,6 +371,7 @@ async function removeSession(docker: Docker, session: string): Promise<DownRepor
       if (!isNotFound(err)) throw err
     }
   }
+  await releaseSession(session)
   return { session, containers: containers.length, networks: networks.length, durationMs: Date.now() - t0 }
 }
 
@@ -417,11 +418,12 @@ export async function reapOrphans(opts: { graceMs?: number; only?: (session: str
   return reaped
 }
 
-async function usedThirdOctets(docker: Docker): Promise<Set<number>> {
+async function usedThirdOctets(docker: Docker, pool: string): Promise<Set<number>> {
   const used = new Set<number>()
+  const inPool = new RegExp(`^${pool.replace(/\./g, '\\.')}\\.(\\d+)\\.\\d+/(\\d+)$`)
   for (const n of await docker.listNetworks()) {
     for (const cfg of (n.IPAM?.Config ?? []) as Array<{ Subnet?: string }>) {
-      const m = /^10\.231\.(\d+)\.\d+\/(\d+)$/.exec(cfg.Subnet ?? '')
+      const m = inPool.exec(cfg.Subnet ?? '')
       if (m && Number(m[2]) >= 24) used.add(Number(m[1]))
       // A wider network covering the pool leaves nothing free; let Docker refuse with its own message.
     }
@@ -431,12 +433,14 @@ async function usedThirdOctets(docker: Docker): Promise<Set<number>> {
 
 /** Creates the session's internal network on the first free /24, retrying when a parallel `up` took it first. */
 async function createNetwork(docker: Docker, session: string, lab: string, owner: string): Promise<{ subnet: string; id: string }> {
+  // Each engine has its own /16 (docker.ts subnetPool): two engines on one machine must never route the same /24.
+  const pool = subnetPool()
   for (let attempt = 0; attempt < 20; attempt++) {
-    const used = await usedThirdOctets(docker)
+    const used = await usedThirdOctets(docker, pool)
     let octet = -1
     for (let i = 1; i <= 254; i++) if (!used.has(i)) { octet = i; break }
-    if (octet < 0) throw new UserError(`no free /24 left in ${POOL_PREFIX}.0.0/16: run \`sandbox down --all\``)
-    const subnet = `${POOL_PREFIX}.${octet}`
+    if (octet < 0) throw new UserError(`no free /24 left in ${pool}.0.0/16: run \`sandbox down --all\``)
+    const subnet = `${pool}.${octet}`
     try {
       const net = await docker.createNetwork({
         Name: networkName(session),
@@ -569,6 +573,11 @@ export interface UpOptions {
    * `job:<name>`: removed by anybody's `up` once this process is gone (see sandbox/owner.ts).
    */
   readonly owner?: string
+  /**
+   * Host ports the containers may open on the gateway (the lab itself needs none: a test serving ACME HTTP-01 from
+   * the host does). Every other connection from the lab to the host is refused (sandbox/host-firewall.ts).
+   */
+  readonly hostEndpoints?: readonly HostEndpoint[]
 }
 
 export interface UpHandle extends DockerSandbox {
@@ -600,6 +609,9 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
       throw new UserError(`session ${session} runs the ${existingLab} lab: run \`sandbox down --session ${session}\` first, or pick another --session`)
     if (existing.length === topology.services.length) {
       say(`session ${session} exists: reusing it`)
+      // Host firewall rules do not survive a reboot, the session's network does: put them back (replaced, not doubled).
+      for (const n of await sessionNetworks(docker, session))
+        await isolateNetwork(n, session, `${n.Labels?.[LABEL_SUBNET] ?? ''}.1`, opts.hostEndpoints, say)
       // A user's stopped sandbox (a reboot, a Docker restart) comes back with its work, dns first as at creation.
       const order = (c: Docker.ContainerInfo) => topology.services.findIndex((s) => s.name === c.Labels[LABEL_SERVICE])
       const stopped = existing.filter((c) => c.State !== 'running').sort((a, b) => order(a) - order(b))
@@ -616,8 +628,9 @@ export async function upLab(opts: UpOptions): Promise<DockerSandbox & { timings:
 
   say(`creating network for session ${session}`)
   const owner = opts.owner ?? USER_OWNER
-  const { subnet } = await createNetwork(docker, session, lab, owner)
+  const { subnet, id: netId } = await createNetwork(docker, session, lab, owner)
   const net = networkName(session)
+  await isolateNetwork({ Id: netId }, session, `${subnet}.1`, opts.hostEndpoints, say)
   const dns = topology.services.find((s) => s.name === 'dns')!
   const env: SessionEnv = {
     LAB_SESSION: session,

@@ -19,7 +19,7 @@ let ex: DockerSandbox
 
 beforeAll(async () => {
   // Both at once: two sessions must come up side by side without stepping on each other's subnet.
-  ;[pf, ex] = await Promise.all([upLab({ lab: 'postfix', session: A, fresh: true }), upLab({ lab: 'exim', session: B, fresh: true })])
+  ;[pf, ex] = await Promise.all([upLab({ lab: 'postfix', session: A, fresh: true, hostEndpoints: [{ proto: 'tcp', port: 80 }] }), upLab({ lab: 'exim', session: B, fresh: true })])
 })
 
 afterAll(async () => {

@@ -79,7 +79,10 @@ export async function removeSnapshots(which: (session: string) => boolean): Prom
   const removed: string[] = []
   for (const img of await docker.listImages({ filters: { label: [LABEL_SNAPSHOT_OF] } })) {
     if (!which(img.Labels?.[LABEL_SNAPSHOT_OF] ?? '')) continue
-    for (const tag of img.RepoTags ?? [img.Id]) {
+    // A snapshot retaken under the same tag leaves the old image untagged (`<none>:<none>`, which the API refuses
+    // as a reference): that one goes by its id.
+    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>')
+    for (const tag of tags.length ? tags : [img.Id]) {
       try {
         await docker.getImage(tag).remove({ force: true })
         removed.push(tag)

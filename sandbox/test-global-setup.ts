@@ -3,12 +3,16 @@
 import { BASE_IMAGE, connectDocker, imageExists } from './docker.ts'
 import { buildImages, missingImages } from './images.ts'
 import { listSessions, downSandbox } from './engine.ts'
+import { ensureHost, imagesNeedBootstrap } from './host-setup.ts'
 import { isThisRunSession, testRunId } from './test-session.ts'
 
 export async function setup(): Promise<void> {
   testRunId()
   let docker
   try {
+    // A fresh machine: Docker (and debootstrap) installed and started here, as `start` does; vitest takes no
+    // --yes of ours, so SMTP_TLS_LAB_YES=1 stands for it (CI=true acts too; a terminal gets the question).
+    await ensureHost({ yes: process.env.SMTP_TLS_LAB_YES === '1', needsImages: imagesNeedBootstrap, say: (l) => void process.stderr.write(`sandbox tests: ${l}\n`) })
     docker = await connectDocker()
   } catch (err) {
     throw new Error(`sandbox tests need a running Docker engine and none answered.\n${(err as Error).message}`)

@@ -1,7 +1,6 @@
 // Admission of sandboxes on the class's machine: at most `max` at once, and only while enough memory is free.
 // Learners past the limit wait in line (their position shown on their lab panel) and get in when a place frees.
-import { readFileSync } from 'node:fs'
-import os from 'node:os'
+import { availableMemory } from '../../sandbox/engines.ts'
 import type { SandboxGate } from '../lab-controller.ts'
 
 export interface AdmissionOptions {
@@ -14,16 +13,7 @@ export interface AdmissionOptions {
   readonly pollMs?: number
 }
 
-/** MemAvailable (what can be used without swapping), not MemFree: the page cache counts as available. */
-export function availableMemory(): number {
-  try {
-    const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))
-    if (m) return Number(m[1]) * 1024
-  } catch {
-    // Not Linux: os.freemem() is the best there is.
-  }
-  return os.freemem()
-}
+export { availableMemory }
 
 export class Admission implements SandboxGate {
   private readonly admitted = new Set<string>()

@@ -29,6 +29,8 @@ export interface ClassServerOptions extends Omit<LabServerOptions, 'store' | 'cl
   readonly maxSandboxes?: number
   /** A sandbox starts only while this much memory is available (default 1 GiB). */
   readonly minFreeBytes?: number
+  /** Free memory where the next sandbox would go (several engines: labs/class/engines.ts); default: this machine's. */
+  readonly freeBytes?: () => number
   /** A sandbox unused this long (no lab page, terminal or check) is stopped until its learner comes back; 0: never. */
   readonly idleAfterMs?: number
 }
@@ -71,7 +73,11 @@ export async function startClassServer(opts: ClassServerOptions): Promise<ClassS
     if (c.info().state === 'down') void c.up(opts.lab).catch(() => undefined)
   }
 
-  const admission = new Admission({ max: opts.maxSandboxes ?? data.cls.seats.length, minFreeBytes: opts.minFreeBytes ?? 1024 ** 3 })
+  const admission = new Admission({
+    max: opts.maxSandboxes ?? data.cls.seats.length,
+    minFreeBytes: opts.minFreeBytes ?? 1024 ** 3,
+    ...(opts.freeBytes ? { freeBytes: opts.freeBytes } : {}),
+  })
   server = await startLabServer({
     ...opts,
     gate: admission,

@@ -4,8 +4,9 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../../core/errors.ts'
 import { isLabName, type LabName } from '../../core/labs.ts'
-import { DIST_DIR, ensureDecks, ensureImages, isLoopback, listenError, loadCatalog, parsePort, say, version } from '../cli.ts'
+import { DIST_DIR, ensureDecks, ensureImages, ensureMachine, isLoopback, listenError, loadCatalog, parsePort, say, version } from '../cli.ts'
 import type { SandboxEngine } from '../lab-controller.ts'
+import type { Engine } from '../../sandbox/engines.ts'
 import { DEFAULT_CLASS_DIR, openClassDir, serverCert } from './class-dir.ts'
 import { startClassServer } from './class-server.ts'
 import { publicAddress, servedNames } from './hosts.ts'
@@ -31,7 +32,9 @@ interface ClassStartOptions {
   maxSandboxes?: string
   minFreeMem: string
   idleMinutes: string
+  dockerHost?: string[]
   json?: boolean
+  yes?: boolean
 }
 
 async function start(o: ClassStartOptions): Promise<void> {
@@ -51,9 +54,16 @@ async function start(o: ClassStartOptions): Promise<void> {
   if (!Number.isFinite(idleMinutes) || idleMinutes < 0) throw new UserError(`--idle-minutes must be a number (0: never), got "${o.idleMinutes}"`)
   const json = o.json === true
 
+  const dockerHosts = o.dockerHost ?? []
+  if (dockerHosts.length && !o.sandbox) throw new UserError('--docker-host places sandboxes: it does not go with --no-sandbox.')
+  // Read now: a wrong address or missing TLS files stop the command before anything starts.
+  const engines = dockerHosts.length ? (await import('../../sandbox/engines.ts')).engineSet(dockerHosts) : null
+
+  // The local engine builds the images even when sandboxes go elsewhere: a fresh machine gets it installed first.
+  if (o.sandbox) await ensureMachine(o.yes === true)
   let engine: SandboxEngine | null = null
   let openTty
-  if (o.sandbox) {
+  if (o.sandbox && !engines) {
     await ensureImages(json)
     const { dockerEngine } = await import('../engine-adapter.ts')
     engine = dockerEngine({ onProgress: (m) => (json ? undefined : say(`  ${m}`)) })
@@ -69,6 +79,18 @@ async function start(o: ClassStartOptions): Promise<void> {
   const https = !isLoopback(o.host) || o.cert !== undefined
   const data = openClassDir(o.dataDir, seats, process.env.SMTP_TLS_LAB_TEST_PREFIX ? { sessionPrefix: process.env.SMTP_TLS_LAB_TEST_PREFIX } : {})
   if (data.interrupted > 0) say(`${data.interrupted} vérification(s) interrompue(s) par l’arrêt précédent.`)
+  let freeBytes: (() => number) | undefined
+  if (engines) {
+    try {
+      const placed = await classEngines(engines, lab, data.dir, json)
+      engine = placed.engine
+      openTty = placed.openTty
+      freeBytes = () => placed.engine.placement.bestFree()
+    } catch (err) {
+      data.release()
+      throw err
+    }
+  }
   const cert = https ? await serverCert(data.dir, [...names], o.cert && o.key ? { cert: o.cert, key: o.key } : undefined) : null
   let cls
   try {
@@ -88,6 +110,7 @@ async function start(o: ClassStartOptions): Promise<void> {
       maxSandboxes,
       minFreeBytes: minFreeMiB * 1024 * 1024,
       idleAfterMs: idleMinutes * 60_000,
+      ...(freeBytes ? { freeBytes } : {}),
       fingerprint: cert?.fingerprint ?? null,
       ...(cert ? { tls: { cert: cert.cert, key: cert.key } } : {}),
       ...(openTty ? { openTty } : {}),
@@ -144,6 +167,37 @@ async function start(o: ClassStartOptions): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'))
 }
 
+/**
+ * Several engines: images built here if missing, then carried to every other engine that lacks them (or has an
+ * older build), each engine's memory printed, and the placing engine with its terminals.
+ */
+async function classEngines(engines: readonly Engine[], lab: LabName, dir: string, json: boolean) {
+  const { connectDocker, connectEngine } = await import('../../sandbox/docker.ts')
+  const { copyImages } = await import('../../sandbox/engines.ts')
+  const { loadTopology } = await import('../../sandbox/topology.ts')
+  const { placedDockerEngine } = await import('./engines.ts')
+  const { openDockerTty } = await import('../terminal-bridge.ts')
+  await ensureImages(json)
+  const source = await connectDocker()
+  const images = [...new Set(loadTopology(lab).services.map((s) => s.image))]
+  for (const e of engines) {
+    const copied = await copyImages(source, await connectEngine(e.endpoint), images, (m) => say(`  ${e.name}: ${m}`))
+    if (copied.length && json) say(`${e.name}: ${copied.length} image(s) copied`)
+  }
+  const engine = placedDockerEngine(engines, { dir, ...(json ? {} : { onProgress: (m: string) => say(`  ${m}`) }) })
+  await engine.placement.refresh()
+  for (const s of engine.placement.snapshot()) {
+    const m = s.memory
+    say(`Moteur ${s.engine.name} (réseaux ${s.engine.pool}.0.0/16) : ${m ? `${gib(m.freeBytes)} Gio libres sur ${gib(m.totalBytes)} (${m.sessions} bac(s) à sable)` : `ne répond pas (${s.error})`}`)
+  }
+  const openTty = async (container: string, size: { cols: number; rows: number }) => openDockerTty(await engine.clientForContainer(container), container, size)
+  return { engine, openTty }
+}
+
+const gib = (bytes: number): string => (bytes / 1024 ** 3).toFixed(1)
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
+
 export function register(program: Command): void {
   const cls = program.command('class').description('Classroom mode: one server for a whole class, a sandbox per learner, the class live for the instructor')
   cls
@@ -165,6 +219,12 @@ export function register(program: Command): void {
     .option('--max-sandboxes <n>', 'at most this many sandboxes at once; learners past it wait for a free place (default: one per seat)')
     .option('--min-free-mem <MiB>', 'start a sandbox only while this much memory is available', '1024')
     .option('--idle-minutes <m>', 'stop a sandbox unused this long (files kept; started again when its learner comes back); 0 = never', '30')
+    .option(
+      '--docker-host <url>',
+      'a Docker engine for sandboxes (repeatable): unix:///path, tcp://host:2376 (TLS files from DOCKER_CERT_PATH), ssh://user@host, or a Docker context name; each new sandbox goes to the one with the most free memory (default: the local engine only)',
+      collect,
+    )
     .option('--json', 'print one JSON line with the links once ready')
+    .option('-y, --yes', 'install and start the Docker engine (as root) without asking when it is missing or stopped; CI=true does the same')
     .action((o: ClassStartOptions) => start(o))
 }
