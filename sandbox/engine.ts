@@ -517,6 +517,20 @@ export function containerConfig(
       // "." is Docker's spelling of "no search domain": the host's search list must not leak in.
       DnsSearch: ['.'],
       Tmpfs: Object.keys(spec.tmpfs).length ? { ...spec.tmpfs } : undefined,
+      // Anonymous volumes: `remove({ v: true })` takes them with the container.
+      Mounts: Object.keys(spec.sizedVolumes).length
+        ? Object.entries(spec.sizedVolumes).map(([target, size]) => ({
+            Type: 'volume' as const,
+            Source: '',
+            Target: target,
+            VolumeOptions: {
+              // The entrypoint lays the directory out itself; the label lets a leaked volume be traced to its session.
+              NoCopy: true,
+              Labels: { [LABEL_SESSION]: session },
+              DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${size}` } },
+            },
+          }))
+        : undefined,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       RestartPolicy: { Name: 'no' },
     },

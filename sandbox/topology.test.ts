@@ -51,6 +51,14 @@ describe('a lab topology', () => {
     expect(mail!.environment).toEqual({ RELAY: 'mx.${LAB_SUBNET}', COUNT: '3' })
   })
 
+  it('reads sized volumes (path: size) and names a size it cannot read', () => {
+    const withVolume = (size: string) => minimal.replace('    tmpfs: ["/run:size=1m"]', `    tmpfs: ["/run:size=1m"]\n    sized_volumes:\n      "/var/spool/x": "${size}"`)
+    const dns = parseTopology(withVolume('32m'), 'lab.yaml').services.find((s) => s.name === 'dns')!
+    expect(dns.sizedVolumes).toEqual({ '/var/spool/x': '32m' })
+    expect(() => parseTopology(withVolume('lots'), 'lab.yaml')).toThrow(/sized_volumes\.\/var\/spool\/x.*must be a size like "32m"/)
+    expect(parseTopology('' + minimal, 'lab.yaml').services[0]!.sizedVolumes).toEqual({})
+  })
+
   it('names the file and the key when a service lacks its memory limit', () => {
     expect(broken((s) => s.replace('    mem_limit: 48m\n', ''))).toThrow('lab.yaml: services.mail.mem_limit: is required')
   })

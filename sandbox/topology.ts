@@ -31,6 +31,11 @@ export interface ServiceSpec {
   readonly dependsOn: readonly string[]
   /** Mount point → tmpfs options ('' for the defaults). */
   readonly tmpfs: Readonly<Record<string, string>>
+  /**
+   * Mount point → size ("32m") of a volume on a tmpfs of its own. Unlike a plain tmpfs mount, the engine's archive
+   * endpoint sees inside it, so graders' file facts still read what is there. Empty at each start, like a tmpfs.
+   */
+  readonly sizedVolumes: Readonly<Record<string, string>>
   readonly ports: readonly PortSpec[]
   readonly healthcheck: readonly string[]
 }
@@ -148,6 +153,17 @@ function parseService(file: string, name: string, v: unknown): ServiceSpec {
   }
   for (const path of Object.keys(tmpfs))
     if (!path.startsWith('/')) throw new TopologyError(file, `${key}.tmpfs`, `${path} is not an absolute path`)
+  const sizedVolumes: Record<string, string> = {}
+  if (isObj(v.sized_volumes)) {
+    for (const [path, size] of Object.entries(v.sized_volumes)) {
+      if (!path.startsWith('/')) throw new TopologyError(file, `${key}.sized_volumes`, `${path} is not an absolute path`)
+      if (typeof size !== 'string' || !/^\d+[kmg]$/.test(size))
+        throw new TopologyError(file, `${key}.sized_volumes.${path}`, 'must be a size like "32m"')
+      sizedVolumes[path] = size
+    }
+  } else if (v.sized_volumes !== undefined && v.sized_volumes !== null) {
+    throw new TopologyError(file, `${key}.sized_volumes`, 'must be a map path: size')
+  }
   const healthcheck = v.healthcheck === undefined ? [...DEFAULT_HEALTHCHECK] : stringList(file, `${key}.healthcheck`, v.healthcheck)
   if (healthcheck.length === 0) throw new TopologyError(file, `${key}.healthcheck`, 'must name a command')
   return {
@@ -162,6 +178,7 @@ function parseService(file: string, name: string, v: unknown): ServiceSpec {
     capAdd: stringList(file, `${key}.cap_add`, v.cap_add),
     dependsOn: stringList(file, `${key}.depends_on`, v.depends_on),
     tmpfs,
+    sizedVolumes,
     ports: parsePorts(file, `${key}.ports`, v.ports),
     healthcheck,
   }
