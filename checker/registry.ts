@@ -22,6 +22,8 @@ import certNameMatches from './checks/cert/name-matches.ts'
 import certSniSelects from './checks/cert/sni-selects.ts'
 import certValidityDaysLeft from './checks/cert/validity-days-left.ts'
 import certKeyStrength from './checks/cert/key-strength.ts'
+import certKeyTypeRsa from './checks/cert/key-type-rsa.ts'
+import certKeyTypeEcdsa from './checks/cert/key-type-ecdsa.ts'
 import dnsMxResolves from './checks/dns/mx-resolves.ts'
 import dnsMtaStsRecord from './checks/dns/mta-sts-record.ts'
 import dnsMtaStsPolicy from './checks/dns/mta-sts-policy.ts'
@@ -56,6 +58,8 @@ export const registry = {
   'cert.sni.selects': certSniSelects,
   'cert.validity.days-left': certValidityDaysLeft,
   'cert.key.strength': certKeyStrength,
+  'cert.key-type.rsa': certKeyTypeRsa,
+  'cert.key-type.ecdsa': certKeyTypeEcdsa,
   'dns.mx.resolves': dnsMxResolves,
   'dns.mta-sts.record': dnsMtaStsRecord,
   'dns.mta-sts.policy': dnsMtaStsPolicy,

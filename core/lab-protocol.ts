@@ -18,6 +18,8 @@ export const API = {
   labDown: '/api/lab/down',
   labReset: '/api/lab/reset',
   exercises: '/api/exercises',
+  /** GET → ExerciseDetail (`?lang=fr|en` picks the text's language). */
+  exercise: (exerciseId: string): string => `/api/exercises/${encodeURIComponent(exerciseId)}`,
   exerciseCheck: (exerciseId: string): string => `/api/exercises/${encodeURIComponent(exerciseId)}/check`,
   progress: '/api/progress',
   instructorGrades: '/api/instructor/grades',
@@ -83,6 +85,29 @@ export interface ExerciseSummary {
   readonly id: string
   readonly lab: LabName
   readonly title: { readonly fr: string; readonly en?: string }
+}
+
+/** A hint's commands: a bash script the learner pastes into that service's terminal. */
+export interface ExerciseHintRun {
+  readonly service: ServiceName
+  readonly script: string
+}
+
+/** One hint of an exercise, in both languages, maybe with the commands it gives. */
+export interface ExerciseHintView {
+  readonly fr: string
+  readonly en?: string
+  readonly run?: ExerciseHintRun
+}
+
+/** GET /api/exercises/:id?lang=… → the exercise as the learner reads it (text in markdown, in `lang`). */
+export interface ExerciseDetail {
+  readonly id: string
+  readonly lab: LabName
+  readonly title: { readonly fr: string; readonly en?: string }
+  readonly text: string
+  readonly lang: 'fr' | 'en'
+  readonly hints: readonly ExerciseHintView[]
 }
 
 /** POST /api/exercises/:id/check → CheckRunStarted; then open WS /ws/checks?run=<runId>&token=… */

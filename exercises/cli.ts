@@ -4,7 +4,9 @@ import { UserError } from '../core/errors.ts'
 import type { Lang } from '../checker/types.ts'
 import { submissionPath, submissionPaths, submissionService } from './define.ts'
 import type { Exercise } from './load.ts'
-import type { ProofResult } from './runner.ts'
+import type { GradedResult, ProofResult } from './runner.ts'
+import { stripControl } from '../core/text.ts'
+import type { ExerciseHint } from './define.ts'
 
 function parseLang(v: string | undefined): Lang {
   if (v === undefined || v === 'fr' || v === 'en') return v ?? 'fr'
@@ -20,6 +22,13 @@ async function pick(ids: readonly string[]): Promise<Exercise[]> {
     if (!ex) throw new UserError(`unknown exercise "${id}"; list them with: smtp-tls-lab exercises`)
     return ex
   })
+}
+
+/** A hint as `exercises show` prints it: numbered text, then the commands it gives as a fenced block for that service. */
+export function hintLines(h: ExerciseHint, i: number, lang: Lang): string[] {
+  const lines = [`${i + 1}. ${h[lang]}`]
+  if (h.run) lines.push('', `   \`\`\`bash run=${h.run.service}`, ...h.run.script.trimEnd().split('\n').map((l) => `   ${l}`), '   ```', '')
+  return lines
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`
@@ -87,40 +96,55 @@ export function register(program: Command): void {
         ...m.checks.map((c) => `- ${c.key ?? c.id}  → ${c.target.service}${c.target.port ? `:${c.target.port}` : ''}`),
         '',
         lang === 'fr' ? '## Indices' : '## Hints',
-        ...m.hints.map((h, i) => `${i + 1}. ${h[lang]}`),
+        ...m.hints.flatMap((h, i) => hintLines(h, i, lang)),
       ]
       process.stdout.write(out.join('\n') + '\n')
     })
 
   cmd
     .command('test')
-    .description('Prove exercises on fresh sandboxes: the start state fails its checks, the scripted solution passes them')
+    .description(
+      'Prove exercises on fresh sandboxes: the start state fails its checks, the answer passes them ' +
+        '(the scripted solution, or with --from-text the text\'s `bash run=SERVICE` blocks then the hints\' run scripts)',
+    )
     .argument('[ids...]', 'exercise ids (default: all)')
+    .option('--from-text', "answer with the commands the text and hints give (what a learner following them runs), not solve.sh")
+    .option('--lang <lang>', 'with --from-text: the text to follow (fr|en; their run blocks must be identical)', 'fr')
+    .option('--session-prefix <prefix>', 'sandbox session ids start with this (default "prove-"; a random suffix follows)')
     .option('--json', 'machine-readable output')
-    .action(async (ids: string[], opts: { json?: boolean }) => {
+    .action(async (ids: string[], opts: { json?: boolean; fromText?: boolean; lang?: string; sessionPrefix?: string }) => {
+      const lang = parseLang(opts.lang)
+      const { isSessionId } = await import('../core/labs.ts')
+      const { randomBytes } = await import('node:crypto')
+      const prefix = opts.sessionPrefix ?? 'prove-'
+      if (!isSessionId(`${prefix}000000`)) throw new UserError(`--session-prefix "${prefix}" would not make a valid session id (lowercase letters, digits and -, 25 characters at most)`)
       const { proveExercise } = await import('./runner.ts')
+      const { proveExerciseFromText } = await import('./text-runner.ts')
       const list = await pick(ids)
       const results: ProofResult[] = []
       const say = (line: string) => {
         if (!opts.json) process.stderr.write(line + '\n')
       }
       for (const [i, ex] of list.entries()) {
-        say(`[${i + 1}/${list.length}] ${ex.id}`)
-        const p = await proveExercise(ex, {
-          log: (l) => say(`  ${l}`),
-          onResult: (phase, r) => say(`    ${phase === 'start' ? 'start ' : 'solved'} ${r.status.padEnd(12)} ${r.key}`),
-        })
+        say(`[${i + 1}/${list.length}] ${ex.id}${opts.fromText ? ` (from ${lang} text)` : ''}`)
+        const proofOpts = {
+          session: `${prefix}${randomBytes(3).toString('hex')}`,
+          log: (l: string) => say(`  ${l}`),
+          onResult: (phase: 'start' | 'solved', r: GradedResult) =>
+            say(`    ${phase === 'start' ? 'start ' : 'solved'} ${r.status.padEnd(12)} ${r.key}`),
+        }
+        const p = opts.fromText ? await proveExerciseFromText(ex, { ...proofOpts, lang }) : await proveExercise(ex, proofOpts)
         results.push(p)
         say(
           `  ${p.ok ? 'PROVED' : 'NOT PROVED'} in ${secs(p.timings.total)} (up ${secs(p.timings.up)}, setup ${secs(p.timings.setup)}, ` +
-            `grade ${secs(p.timings.gradeStart)}, solve ${secs(p.timings.solve)}, grade ${secs(p.timings.gradeSolved)}, down ${secs(p.timings.down)})`,
+            `grade ${secs(p.timings.gradeStart)}, ${opts.fromText ? 'text' : 'solve'} ${secs(p.timings.solve)}, grade ${secs(p.timings.gradeSolved)}, down ${secs(p.timings.down)})`,
         )
-        for (const pr of p.problems) say(`    ✗ ${pr}`)
+        for (const pr of p.problems) say(`    ✗ ${stripControl(pr, { multiline: true }).replace(/\n/g, '\n      ')}`)
       }
-      if (opts.json) process.stdout.write(JSON.stringify(results.map(proofJson), null, 2) + '\n')
+      if (opts.json) process.stdout.write(JSON.stringify(results.map((r) => ({ ...proofJson(r), answer: opts.fromText ? `text.${lang}` : 'solution' })), null, 2) + '\n')
       else {
         const ok = results.filter((r) => r.ok).length
-        process.stdout.write(`${ok}/${results.length} exercises proved\n`)
+        process.stdout.write(`${ok}/${results.length} exercises proved${opts.fromText ? ` from their ${lang} text` : ''}\n`)
       }
       if (results.some((r) => !r.ok)) process.exitCode = 1
     })

@@ -86,6 +86,16 @@ export function submissionService(entry: SubmissionEntry): ServiceName {
   return typeof entry === 'string' ? 'mail' : (entry.service ?? 'mail')
 }
 
+/** The commands a hint gives, pasted into one service's terminal: shown under the hint, run by `--from-text`. */
+export interface HintRun {
+  readonly service: ServiceName
+  /** bash, run like a text's `run=` block (`bash -euo pipefail`, as root, in /root). */
+  readonly script: string
+}
+
+/** A hint's text in both languages, and optionally the commands it gives. */
+export type ExerciseHint = Localized & { readonly run?: HintRun }
+
 export interface ExerciseManifest<Local extends string = never> {
   /** Stable, kebab-case; the folder is `NN-<id>`. */
   readonly id: string
@@ -110,7 +120,7 @@ export interface ExerciseManifest<Local extends string = never> {
    */
   readonly publish?: StepsSpec
   readonly checks: readonly ExerciseCheck<CheckId | Local>[]
-  readonly hints: readonly Localized[]
+  readonly hints: readonly ExerciseHint[]
   /**
    * Keys of the checks this exercise is about: each must be non-pass in the start state (default: all).
    * Lets a manifest keep supporting checks (e.g. STARTTLS offered) that already pass at the start.

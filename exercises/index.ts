@@ -32,6 +32,7 @@ import eximBreakFixAuthBeforeTls from './21-exim-break-fix-auth-before-tls/manif
 import eximBreakFixVerify21 from './22-exim-break-fix-verify-21/manifest.ts'
 import eximBreakFixNewDomain from './23-exim-break-fix-new-domain/manifest.ts'
 import eximProductionChecklist from './24-exim-production-checklist/manifest.ts'
+import eximBreakFixEccRejected from './25-exim-break-fix-ecc-rejected/manifest.ts'
 
 /** Folder name → manifest; the folder must be `NN-<id>`. */
 export const MANIFESTS: ReadonlyArray<readonly [string, AnyExercise]> = [
@@ -59,6 +60,7 @@ export const MANIFESTS: ReadonlyArray<readonly [string, AnyExercise]> = [
   ['22-exim-break-fix-verify-21', eximBreakFixVerify21],
   ['23-exim-break-fix-new-domain', eximBreakFixNewDomain],
   ['24-exim-production-checklist', eximProductionChecklist],
+  ['25-exim-break-fix-ecc-rejected', eximBreakFixEccRejected],
   ['91-postfix-fault-mta-sts-record', postfixFaultMtaStsRecord],
   ['92-postfix-fault-tlsa-record', postfixFaultTlsaRecord],
   ['93-postfix-fault-port25-blocked', postfixFaultPort25Blocked],

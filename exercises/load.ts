@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Lang } from '../checker/types.ts'
 import type { ServiceName } from '../checker/sandbox-handle.ts'
 import { isCopyStep, submissionPath, type AnyExercise, type CopyStep, type StepsSpec } from './define.ts'
+import { loadTopology } from '../sandbox/topology.ts'
 
 export const EXERCISES_DIR = path.dirname(fileURLToPath(import.meta.url))
 export const SHARED_DIR = path.join(EXERCISES_DIR, 'shared')
@@ -76,6 +77,18 @@ function resolveSteps(dir: string, spec: StepsSpec): ResolvedStep[] {
   })
 }
 
+const servicesCache = new Map<string, readonly string[]>()
+
+/** The service names of a lab, from its topology (sandbox/topologies/<lab>.yaml). */
+export function labServices(lab: string): readonly string[] {
+  let s = servicesCache.get(lab)
+  if (!s) {
+    s = Object.freeze(loadTopology(lab).services.map((x) => x.name))
+    servicesCache.set(lab, s)
+  }
+  return s
+}
+
 /** Validates a manifest against its folder; throws with the exercise named on any mistake. */
 export function loadExercise(folder: string, manifest: AnyExercise, root = EXERCISES_DIR): Exercise {
   const fail = (msg: string): never => {
@@ -107,6 +120,22 @@ export function loadExercise(folder: string, manifest: AnyExercise, root = EXERC
   const setup = resolveSteps(dir, manifest.setup)
   const solution = resolveSteps(dir, manifest.solution)
   const publish = manifest.publish ? resolveSteps(dir, manifest.publish) : []
+  // A step, copy or hint script aimed at a service the lab lacks would only fail in the middle of a proof.
+  const services = labServices(manifest.lab)
+  const known = (what: string, service: string) => {
+    if (!services.includes(service)) fail(`${what} runs in "${service}", which the ${manifest.lab} lab lacks (it has ${services.join(', ')})`)
+  }
+  for (const [which, steps] of [['setup', setup], ['solution', solution], ['publish', publish]] as const) {
+    for (const st of steps) {
+      if (st.kind === 'script') known(`${which} ${st.name}`, st.service)
+      else for (const end of [st.copy.from, st.copy.to]) known(`${which} copy ${end.path}`, end.service)
+    }
+  }
+  manifest.hints.forEach((h, i) => {
+    if (!h.run) return
+    known(`hint ${i + 1}`, h.run.service)
+    if (h.run.script.trim() === '') fail(`hint ${i + 1}: run.script is empty`)
+  })
   if (publish.length && manifest.submission.length === 0) fail('publish steps need a submission')
   const textFr = resolveInside(dir, manifest.text)
   const textEn = manifest.textEn ? resolveInside(dir, manifest.textEn) : undefined

@@ -10,6 +10,7 @@ import type { ExerciseCheck, ExerciseTarget } from './define.ts'
 import { checkKey, type Exercise, type ResolvedStep } from './load.ts'
 import { runExerciseChecks } from './check-bridge.ts'
 import { recordLabRoot, trustBundle } from '../sandbox/lab-roots.ts'
+import { stripControl } from '../core/text.ts'
 
 export type Log = (line: string) => void
 
@@ -45,26 +46,41 @@ async function runStep(handle: SandboxHandle, exercise: Exercise, step: Resolved
     return
   }
   const source = await readFile(step.file, 'utf8')
+  log(`${step.service}: ${exercise.folder}/${step.name}`)
+  await runScriptIn(handle, step.service, source, { args: step.args, exerciseId: exercise.id, label: `${exercise.id}: ${step.name}` })
+}
+
+export interface ScriptRunOptions {
+  readonly args?: readonly string[]
+  readonly exerciseId: string
+  /** Names the script in the error (e.g. `ex: solve.sh`, `ex: text.fr.md block 2 (run=mail)`). */
+  readonly label: string
+  /** Options given to bash before the script (the text's blocks run under `-euo pipefail` like a learner's paste). */
+  readonly bashOptions?: readonly string[]
+  readonly workdir?: string
+  readonly env?: Readonly<Record<string, string>>
+}
+
+/** Copies a script into a service, runs it as root with bash, removes it; a non-zero exit throws StepError. */
+export async function runScriptIn(handle: SandboxHandle, service: ServiceName, source: string, opts: ScriptRunOptions): Promise<void> {
   // A random name so a learner cannot find the solution lying around, and the file goes away after the run.
   // Not /tmp: it may be a tmpfs mount, which the archive API (writeFile) cannot write into.
   const remote = `/var/tmp/.stl-step-${randomBytes(6).toString('hex')}.sh`
-  log(`${step.service}: ${exercise.folder}/${step.name}`)
-  await handle.writeFile(step.service, remote, source, 0o700)
+  await handle.writeFile(service, remote, source, 0o700)
   let r
   try {
-    r = await handle.exec(step.service, ['bash', remote, ...step.args], {
+    r = await handle.exec(service, ['bash', ...(opts.bashOptions ?? []), remote, ...(opts.args ?? [])], {
       timeoutMs: STEP_TIMEOUT_MS,
-      env: { LAB_EXERCISE: exercise.id },
+      env: { ...opts.env, LAB_EXERCISE: opts.exerciseId },
+      ...(opts.workdir ? { workdir: opts.workdir } : {}),
     })
   } finally {
-    await handle.exec(step.service, ['rm', '-f', remote]).catch(() => undefined)
+    await handle.exec(service, ['rm', '-f', remote]).catch(() => undefined)
   }
   if (r.exitCode !== 0) {
-    throw new StepError(
-      `${exercise.id}: ${step.name} failed in ${step.service} (exit ${r.exitCode})\n${tail(r.stderr || r.stdout)}`,
-      r.stdout,
-      r.stderr,
-    )
+    // The output comes from a learner-reachable machine: stripped before it reaches a terminal or a report.
+    const out = stripControl(tail(r.stderr || r.stdout), { multiline: true })
+    throw new StepError(`${opts.label} failed in ${service} (exit ${r.exitCode})\n${out}`, r.stdout, r.stderr)
   }
 }
 
@@ -261,6 +277,13 @@ export interface ProofOptions {
   readonly session?: string
   /** A topology other than the lab's own (development of a lab). */
   readonly topologyFile?: string
+  /**
+   * A sandbox already in the exercise's start state (setup applied): the proof grades it, applies the answer and
+   * grades again, and leaves it up for the caller (who reads the files or grades them further).
+   */
+  readonly sandbox?: SandboxHandle
+  /** What brings the start state to the answer; default the manifest's scripted solution (solve.sh). */
+  readonly solve?: (handle: SandboxHandle, log: Log) => Promise<void>
 }
 
 /** Keys of the checks an exercise is about: they must not pass in the start state. */
@@ -288,18 +311,23 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
   let solved: ProofPhase | undefined
   let error: string | undefined
   try {
-    log(`${exercise.id}: starting a fresh ${exercise.manifest.lab} sandbox (session ${session})`)
-    const handle = await upLab({
-      lab: exercise.manifest.lab,
-      session,
-      fresh: true,
-      // A killed proof leaves a dead owner: the next `up` or `grade` removes its sandbox.
-      owner: 'job:prove',
-      ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
-      onProgress: (m) => log(`  ${m}`),
-    })
-    lap('up')
-    await applySetup(handle, exercise, log)
+    let handle: SandboxHandle
+    if (opts.sandbox) {
+      handle = opts.sandbox
+    } else {
+      log(`${exercise.id}: starting a fresh ${exercise.manifest.lab} sandbox (session ${session})`)
+      handle = await upLab({
+        lab: exercise.manifest.lab,
+        session,
+        fresh: true,
+        // A killed proof leaves a dead owner: the next `up` or `grade` removes its sandbox.
+        owner: 'job:prove',
+        ...(opts.topologyFile ? { topologyFile: opts.topologyFile } : {}),
+        onProgress: (m) => log(`  ${m}`),
+      })
+      lap('up')
+      await applySetup(handle, exercise, log)
+    }
     lap('setup')
     log(`${exercise.id}: grading the start state`)
     const startReport = await gradeExercise(handle, exercise, { onResult: (r) => opts.onResult?.('start', r) })
@@ -311,7 +339,7 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
       const r = startReport.results.find((x) => x.key === key)
       if (r?.status === 'pass') problems.push(`start state: ${key} passes but the exercise is about it`)
     }
-    await applySolution(handle, exercise, log)
+    await (opts.solve ? opts.solve(handle, log) : applySolution(handle, exercise, log))
     lap('solve')
     log(`${exercise.id}: grading the solution`)
     const solvedReport = await gradeExercise(handle, exercise, { onResult: (r) => opts.onResult?.('solved', r) })
@@ -329,13 +357,13 @@ export async function proveExercise(exercise: Exercise, opts: ProofOptions = {})
     problems.push(`error: ${error}`)
   } finally {
     mark = Date.now()
-    await downSandbox(session).catch((err: unknown) => problems.push(`down failed: ${String(err)}`))
+    if (!opts.sandbox) await downSandbox(session).catch((err: unknown) => problems.push(`down failed: ${String(err)}`))
     lap('down')
     t.total = Date.now() - t0
   }
   return {
     id: exercise.id,
-    session,
+    session: opts.sandbox?.session ?? session,
     ok: problems.length === 0,
     problems,
     ...(start ? { start } : {}),

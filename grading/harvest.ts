@@ -22,7 +22,8 @@ export interface Harvest {
   readonly durationMs: number
 }
 
-async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<{ files: SubmissionFiles; modes: SubmissionModes }> {
+/** The declared files present in a live sandbox, with their modes. */
+export async function readDeclared(handle: import('../checker/sandbox-handle.ts').SandboxHandle, exercise: Exercise): Promise<{ files: SubmissionFiles; modes: SubmissionModes }> {
   const files = new Map<string, Buffer>()
   const modes = new Map<string, number>()
   for (const e of exercise.manifest.submission) {

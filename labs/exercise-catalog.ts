@@ -14,7 +14,8 @@ export interface CatalogExercise {
   readonly id: string
   readonly lab: LabName
   readonly title: Localized
-  readonly hints: readonly Localized[]
+  /** `run`: the commands the hint gives, for one service's terminal (shown as a code block under the hint). */
+  readonly hints: readonly (Localized & { readonly run?: { readonly service: string; readonly script: string } })[]
   readonly checks: readonly CatalogCheck[]
   readonly submission: readonly string[]
   text(lang: Lang): Promise<string>

@@ -84,7 +84,10 @@ export async function scriptedSmtp(o: ScriptedSmtpOptions = {}): Promise<Running
       sock.end()
       return
     }
-    send(o.greeting ?? '220 mail.test ESMTP')
+    // Implicit TLS: greet once the handshake is done. A write queued before it makes Node drop the server's alert
+    // when the handshake fails (the client sees a reset), where real servers (OpenSSL, GnuTLS) send it.
+    if (o.implicit) sock.once('secure', () => send(o.greeting ?? '220 mail.test ESMTP'))
+    else send(o.greeting ?? '220 mail.test ESMTP')
     let buf = ''
     const onData = (chunk: Buffer): void => {
       buf += chunk.toString('latin1')

@@ -48,8 +48,8 @@ export default defineExercise({
       en: 'The DNS update server listens on port 5353 (53 is the resolver): `dns_rfc2136_port = 5353`.',
     },
     {
-      fr: 'Pour l’auto-signé : `openssl req -new -x509 -days 365 -nodes -subj "/CN=mail.domaine.tld" -out … -keyout …`, puis `chmod 600` sur la clé.',
-      en: 'For the self-signed one: `openssl req -new -x509 -days 365 -nodes -subj "/CN=mail.domaine.tld" -out … -keyout …`, then `chmod 600` on the key.',
+      fr: 'Pour l’auto-signé : `openssl req -new -x509 -days 365 -nodes -subj "/CN=mail.domaine.tld" -addext "subjectAltName=DNS:mail.domaine.tld" -out … -keyout …` (le nom dans le SAN : les clients ignorent le CN), puis `chmod 600` sur la clé.',
+      en: 'For the self-signed one: `openssl req -new -x509 -days 365 -nodes -subj "/CN=mail.domaine.tld" -addext "subjectAltName=DNS:mail.domaine.tld" -out … -keyout …` (the name in the SAN: clients ignore the CN), then `chmod 600` on the key.',
     },
   ],
 })

@@ -37,5 +37,21 @@ export default defineExercise({
       fr: '`<=TLSv1.2` dans `smtpd_tls_protocols` interdit TLS 1.3 : `>=TLSv1.2` suffit.',
       en: '`<=TLSv1.2` in `smtpd_tls_protocols` forbids TLS 1.3: `>=TLSv1.2` is enough.',
     },
+    {
+      fr: 'La correction : le certificat de `mail.domaine.tld` avec sa chaîne (`fullchain.pem`) et sa clé, TLS 1.2 et 1.3 ; puis refaites les tests de la partie 1.',
+      en: 'The fix: the `mail.domaine.tld` certificate with its chain (`fullchain.pem`) and its key, TLS 1.2 and 1.3; then run part 1’s tests again.',
+      run: {
+        service: 'mail',
+        script: [
+          'postconf -e \\',
+          "  'smtpd_tls_cert_file = /etc/letsencrypt/live/mail.domaine.tld/fullchain.pem' \\",
+          "  'smtpd_tls_key_file = /etc/letsencrypt/live/mail.domaine.tld/privkey.pem' \\",
+          "  'smtpd_tls_protocols = >=TLSv1.2' \\",
+          "  'smtpd_tls_mandatory_protocols = >=TLSv1.2'",
+          'postfix check && systemctl reload postfix',
+          '',
+        ].join('\n'),
+      },
+    },
   ],
 })

@@ -23,8 +23,8 @@ export default defineExercise({
       en: '`postconf -M submission` shows the service line, `postconf -P submission/inet` its `-o` options.',
     },
     {
-      fr: 'Testez vous-même : `swaks --server mail.domaine.tld:587 --quit-after MAIL` doit échouer avec 530.',
-      en: 'Try it yourself: `swaks --server mail.domaine.tld:587 --quit-after MAIL` must fail with 530.',
+      fr: 'Testez vous-même depuis la toolbox : `swaks --server mail.domaine.tld:587 --from alice@domaine.tld --to alice@domaine.tld --quit-after MAIL` (sans `--tls` ni `--auth-user`) doit échouer avec 530.',
+      en: 'Try it yourself from the toolbox: `swaks --server mail.domaine.tld:587 --from alice@domaine.tld --to alice@domaine.tld --quit-after MAIL` (without `--tls` or `--auth-user`) must fail with 530.',
     },
     {
       fr: 'AUTH annoncé après STARTTLS ? Sinon, regardez `/var/log/mail.log` : « SASL: Connect to private/auth failed » signifie que le socket Dovecot manque.',

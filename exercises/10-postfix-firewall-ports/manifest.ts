@@ -21,8 +21,8 @@ export default defineExercise({
   checks: [{ id: 'attack.firewall.ports', target: { service: 'mail' } }],
   hints: [
     {
-      fr: 'Voyez ce qu’un attaquant voit : depuis la toolbox, `curl -s -X POST "http://attacker.lab.test:8080/probe?ports=22,25,465,587,10025"` ; sur mail, `ss -ltnp` liste ce qui écoute.',
-      en: 'See what an attacker sees: from the toolbox, `curl -s -X POST "http://attacker.lab.test:8080/probe?ports=22,25,465,587,10025"`; on mail, `ss -ltnp` lists what listens.',
+      fr: 'Voyez ce qu’un attaquant voit : depuis la toolbox, `curl -s -X POST "http://attacker.lab.test:8080/probe?ports=22,25,465,587,10025"` ; sur mail, `postconf -M | grep \' inet \'` liste les services réseau de Postfix.',
+      en: 'See what an attacker sees: from the toolbox, `curl -s -X POST "http://attacker.lab.test:8080/probe?ports=22,25,465,587,10025"`; on mail, `postconf -M | grep \' inet \'` lists Postfix’s network services.',
     },
     {
       fr: '`ufw status verbose` montre la politique par défaut et les règles ; `nft list ruleset` montre ce que le noyau applique vraiment.',

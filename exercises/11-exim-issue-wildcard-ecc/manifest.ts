@@ -42,7 +42,7 @@ export default defineExercise({
     },
     {
       fr: 'Le jeton Cloudflare du lab est dans `/etc/lab/cloudflare.env` : `. /etc/lab/cloudflare.env` avant `acme.sh --issue --dns dns_cf …` (dans le lab, api.cloudflare.com et acme-v02.api.letsencrypt.org pointent vers les services du lab).',
-      en: 'The lab’s Cloudflare token is in `/etc/lab/cloudflare.env`: `. /etc/lab/cloudflare.env` before `acme.sh --issue --dns dns_cf …` (in the lab, api.cloudflare.com and acme-v02.api.letsencrypt.org point to the lab’s services).',
+      en: 'The lab\'s Cloudflare token is in `/etc/lab/cloudflare.env`: `. /etc/lab/cloudflare.env` before `acme.sh --issue --dns dns_cf …` (in the lab, api.cloudflare.com and acme-v02.api.letsencrypt.org point to the lab\'s services).',
     },
   ],
 })

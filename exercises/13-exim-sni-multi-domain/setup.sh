@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # service: mail
-# Start state: exercise 2 done for domaine.tld (SNI file + fallback); mail.client2.tld's certificate is issued and
-# waits in ~/.acme.sh/mail.client2.tld_ecc/, but nothing is deployed under that name, so Exim falls back.
+# Start state: exercise 2 done for domaine.tld (SNI file + fallback); nothing issued or deployed for
+# mail.client2.tld, so Exim falls back to the domaine.tld wildcard for that name.
 set -euo pipefail
 rm -f /usr/local/hestia/ssl/mail/mail.client2.tld.*
-test -s /root/.acme.sh/mail.client2.tld_ecc/fullchain.cer
+rm -rf /root/.acme.sh/mail.client2.tld_ecc
 test -s /usr/local/hestia/ssl/mail/mail.domaine.tld.crt

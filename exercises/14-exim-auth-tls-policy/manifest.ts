@@ -25,20 +25,20 @@ export default defineExercise({
   startFails: ['smtp.auth.hidden-before-tls.587', 'smtp.auth.hidden-before-tls.25', 'tls.version.tls1_0.rejected', 'tls.version.tls1_1.rejected'],
   hints: [
     {
-      fr: 'Les fichiers `/etc/exim4/conf.d/main/…` du support ne sont jamais lus ici : `grep dc_use_split_config /etc/exim4/update-exim4.conf.conf`. Éditez `/etc/exim4/exim4.conf.template`, dans la section principale (avant `begin acl`).',
-      en: 'The course’s `/etc/exim4/conf.d/main/…` files are never read here: `grep dc_use_split_config /etc/exim4/update-exim4.conf.conf`. Edit `/etc/exim4/exim4.conf.template`, in the main section (before `begin acl`).',
+      fr: "Éditez `/etc/exim4/exim4.conf.template`, dans la section principale (avant `begin acl`) : `exim -bP configure_file` montre que le fichier lu est généré à partir de ce modèle à chaque `restart`.",
+      en: "Edit `/etc/exim4/exim4.conf.template`, in the main section (before `begin acl`): `exim -bP configure_file` shows the file read is generated from that template on every `restart`.",
     },
     {
-      fr: '`exim -bV | grep -i gnutls` : Exim est lié à GnuTLS. `openssl_options` y est refusé et `tls_require_ciphers` attend une chaîne de priorité GnuTLS (`NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2…`), pas une liste OpenSSL.',
-      en: '`exim -bV | grep -i gnutls`: Exim is linked with GnuTLS. `openssl_options` is refused there and `tls_require_ciphers` takes a GnuTLS priority string (`NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2…`), not an OpenSSL list.',
+      fr: "`exim -bV | grep -i gnutls` : Exim est lié à GnuTLS. `openssl_options` y est refusé et `tls_require_ciphers` attend une chaîne de priorité GnuTLS (`NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2…`), pas une liste OpenSSL.",
+      en: "`exim -bV | grep -i gnutls`: Exim is linked with GnuTLS. `openssl_options` is refused there and `tls_require_ciphers` takes a GnuTLS priority string (`NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2…`), not an OpenSSL list.",
     },
     {
-      fr: 'Après `systemctl reload exim4`, vérifiez qu’Exim tourne encore (`pgrep -a exim4`) et lisez `/var/log/exim4/paniclog` : un reload qui échoue ne le dit pas.',
-      en: 'After `systemctl reload exim4`, check Exim still runs (`pgrep -a exim4`) and read `/var/log/exim4/paniclog`: a failing reload does not say so.',
+      fr: "Après `systemctl reload exim4`, vérifiez qu’Exim tourne encore (`pgrep -a exim4`) et lisez `/var/log/exim4/paniclog` : un reload qui échoue ne le dit pas.",
+      en: "After `systemctl reload exim4`, check Exim still runs (`pgrep -a exim4`) and read `/var/log/exim4/paniclog`: a failing reload does not say so.",
     },
     {
-      fr: 'Testez : `openssl s_client -connect mail.domaine.tld:465 -tls1 -cipher DEFAULT@SECLEVEL=0 </dev/null` doit échouer, et `swaks --server mail.domaine.tld:587 --quit-after EHLO` ne doit plus montrer AUTH.',
-      en: 'Test: `openssl s_client -connect mail.domaine.tld:465 -tls1 -cipher DEFAULT@SECLEVEL=0 </dev/null` must fail, and `swaks --server mail.domaine.tld:587 --quit-after EHLO` must no longer show AUTH.',
+      fr: "Testez : `openssl s_client -connect mail.domaine.tld:465 -tls1 -cipher DEFAULT@SECLEVEL=0 </dev/null` doit échouer, et `swaks --server mail.domaine.tld:587 --quit-after EHLO` ne doit plus montrer AUTH.",
+      en: "Test: `openssl s_client -connect mail.domaine.tld:465 -tls1 -cipher DEFAULT@SECLEVEL=0 </dev/null` must fail, and `swaks --server mail.domaine.tld:587 --quit-after EHLO` must no longer show AUTH.",
     },
   ],
 })

@@ -51,7 +51,7 @@ export default defineExercise({
     },
     {
       fr: 'La commande de rechargement doit remettre `root:Debian-exim` et `640` sur la clé à chaque fois : acme.sh écrit la clé copiée avec les droits de la sienne (600 root).',
-      en: 'The reload command must set `root:Debian-exim` and `640` on the key every time: acme.sh writes the copied key with its own key’s mode (600 root).',
+      en: 'The reload command must set `root:Debian-exim` and `640` on the key every time: acme.sh writes the copied key with its own key\'s mode (600 root).',
     },
   ],
 })

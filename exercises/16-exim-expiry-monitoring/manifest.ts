@@ -31,7 +31,7 @@ export default defineExercise({
     },
     {
       fr: 'Relisez le destinataire copié depuis la page web : « [email protected] » est ce qu’affiche la protection anti-spam de la page, pas une adresse.',
-      en: 'Read the recipient copied from the web page again: "[email protected]" is what the page’s anti-spam protection shows, not an address.',
+      en: 'Read the recipient copied from the web page again: "[email protected]" is what the page\'s anti-spam protection shows, not an address.',
     },
     {
       fr: 'Pas de commande `mail` ? Exim fournit `sendmail` : `printf "To: postmaster@domaine.tld\\nSubject: …\\n\\n…\\n" | /usr/sbin/sendmail -t`. Suivez la livraison dans `/var/log/exim4/mainlog`.',

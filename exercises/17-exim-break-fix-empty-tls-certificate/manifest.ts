@@ -23,16 +23,26 @@ export default defineExercise({
   startFails: ['file.cert.fullchain', 'file.key.matches-cert', 'file.key.permissions'],
   hints: [
     {
-      fr: 'Sans SNI : `openssl s_client -connect mail.domaine.tld:465 </dev/null` (toolbox). Avec : ajoutez `-servername mail.domaine.tld`. Comparez.',
-      en: 'Without SNI: `openssl s_client -connect mail.domaine.tld:465 </dev/null` (toolbox). With it: add `-servername mail.domaine.tld`. Compare.',
+      fr: "Sans SNI : `openssl s_client -connect mail.domaine.tld:465 </dev/null` (toolbox). Avec : ajoutez `-servername mail.domaine.tld`. Les deux échouent : le fichier SNI n’est donc pas en cause.",
+      en: "Without SNI: `openssl s_client -connect mail.domaine.tld:465 </dev/null` (toolbox). With it: add `-servername mail.domaine.tld`. Both fail: so the SNI file is not the cause.",
     },
     {
-      fr: '`grep "TLS error" /var/log/exim4/mainlog | tail` donne le nom du fichier qu’Exim n’a pas pu lire.',
-      en: '`grep "TLS error" /var/log/exim4/mainlog | tail` names the file Exim could not read.',
+      fr: "`grep 'TLS error' /var/log/exim4/mainlog | tail` donne le nom du fichier qu’Exim n’a pas pu lire : `ls -l` ce fichier.",
+      en: "`grep 'TLS error' /var/log/exim4/mainlog | tail` names the file Exim could not read: `ls -l` that file.",
     },
     {
-      fr: 'Le correctif du tableau : « Déployer mail.<domaine>.crt ou fallback certificate.crt ». Ici, c’est le fallback qui manque : le wildcard est dans `~/.acme.sh/domaine.tld_ecc/`.',
-      en: 'The table’s fix: "deploy mail.<domain>.crt or the fallback certificate.crt". Here the fallback is missing: the wildcard is in `~/.acme.sh/domaine.tld_ecc/`.',
+      fr: "Le correctif du tableau : « Déployer mail.<domaine>.crt ou le fallback certificate.crt ». Ici, c’est le fallback qui manque : le wildcard est dans `~/.acme.sh/domaine.tld_ecc/` (le *fullchain* pour le .crt, la clé en 640 root:Debian-exim).",
+      en: "The table's fix: \"deploy mail.<domain>.crt or the fallback certificate.crt\". Here the fallback is missing: the wildcard is in `~/.acme.sh/domaine.tld_ecc/` (the *full chain* for the .crt, the key 640 root:Debian-exim).",
+      run: {
+        service: 'mail',
+        script: [
+          'install -m 644 -o root -g root ~/.acme.sh/domaine.tld_ecc/fullchain.cer /usr/local/hestia/ssl/certificate.crt',
+          'install -m 640 -o root -g Debian-exim ~/.acme.sh/domaine.tld_ecc/domaine.tld.key /usr/local/hestia/ssl/certificate.key',
+          'systemctl reload exim4',
+          'sleep 1; lab-listening 25 465 587',
+          '',
+        ].join('\n'),
+      },
     },
   ],
 })

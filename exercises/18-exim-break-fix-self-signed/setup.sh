@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # service: mail
-# Start state (row "Self-signed toujours présenté"): the wildcard was "deployed" under the certificate's own name
-# (domaine.tld.crt) instead of the SNI name clients ask for, and the panel's self-signed fallback is still in place.
+# Start state (row "Self-signed toujours présenté — fichiers personnalisés absents / non lisibles"): the wildcard and
+# mail.client2.tld's certificate are deployed under the right names with the right modes, but a "hardening" closed
+# /usr/local/hestia/ssl/mail/ to everyone but root (700). Exim evaluates the SNI expression's exists{} as Debian-exim,
+# so it sees no file and every name silently gets the panel's self-signed fallback, which is still in place.
 set -euo pipefail
-src=/root/.acme.sh/domaine.tld_ecc
-rm -f /usr/local/hestia/ssl/mail/*.crt /usr/local/hestia/ssl/mail/*.key
-install -m 644 -o root -g root "$src/fullchain.cer" /usr/local/hestia/ssl/mail/domaine.tld.crt
-install -m 640 -o root -g Debian-exim "$src/domaine.tld.key" /usr/local/hestia/ssl/mail/domaine.tld.key
+m=/usr/local/hestia/ssl/mail
+rm -f "$m"/*.crt "$m"/*.key
+install -m 644 -o root -g root /root/.acme.sh/domaine.tld_ecc/fullchain.cer "$m/mail.domaine.tld.crt"
+install -m 640 -o root -g Debian-exim /root/.acme.sh/domaine.tld_ecc/domaine.tld.key "$m/mail.domaine.tld.key"
+install -m 644 -o root -g root /root/.acme.sh/mail.client2.tld_ecc/fullchain.cer "$m/mail.client2.tld.crt"
+install -m 640 -o root -g Debian-exim /root/.acme.sh/mail.client2.tld_ecc/mail.client2.tld.key "$m/mail.client2.tld.key"
 # The panel's self-signed fallback, as HestiaCP's installer makes it (again, if an earlier exercise replaced it).
 if ! openssl x509 -in /usr/local/hestia/ssl/certificate.crt -noout -issuer 2>/dev/null | grep -q 'Hestia Control Panel'; then
   openssl req -new -x509 -newkey rsa:2048 -nodes -days 365 \
@@ -16,6 +20,8 @@ if ! openssl x509 -in /usr/local/hestia/ssl/certificate.crt -noout -issuer 2>/de
   chown root:mail /usr/local/hestia/ssl/certificate.crt /usr/local/hestia/ssl/certificate.key
   chmod 660 /usr/local/hestia/ssl/certificate.crt /usr/local/hestia/ssl/certificate.key
 fi
+chown root:root "$m"
+chmod 700 "$m"
 systemctl reload exim4 >/dev/null
 # Exim re-executes itself on reload: wait for its listeners before anyone connects.
 sleep 0.5; for _ in $(seq 1 40); do lab-listening 25 465 587 2>/dev/null && break; sleep 0.25; done

@@ -35,16 +35,27 @@ export default defineExercise({
   startFails: ['cert.trusted.587', 'cert.trusted.465', 'cert.trusted.fallback', 'file.key.permissions.sni', 'file.key.matches-cert.fallback'],
   hints: [
     {
-      fr: '`grep "TLS error" /var/log/exim4/mainlog | tail -5` : avec GnuTLS, une clé illisible ne donne pas toujours le message du support ; notez le fichier et l’erreur.',
-      en: '`grep "TLS error" /var/log/exim4/mainlog | tail -5`: with GnuTLS an unreadable key does not always give the course’s message; note the file and the error.',
+      fr: "`grep 'TLS error' /var/log/exim4/mainlog | tail -5` : avec GnuTLS, une clé illisible ne donne pas le message du support ; notez le fichier et l’erreur.",
+      en: "`grep 'TLS error' /var/log/exim4/mainlog | tail -5`: with GnuTLS an unreadable key does not give the course's message; note the file and the error.",
     },
     {
-      fr: 'Essayez de lire la clé comme Exim : `su -s /bin/sh Debian-exim -c "head -1 /usr/local/hestia/ssl/mail/mail.domaine.tld.key"`.',
-      en: 'Try to read the key as Exim does: `su -s /bin/sh Debian-exim -c "head -1 /usr/local/hestia/ssl/mail/mail.domaine.tld.key"`.',
+      fr: "Essayez de lire la clé comme Exim : `su -s /bin/sh Debian-exim -c 'head -1 /usr/local/hestia/ssl/mail/mail.domaine.tld.key'`.",
+      en: "Try to read the key as Exim does: `su -s /bin/sh Debian-exim -c 'head -1 /usr/local/hestia/ssl/mail/mail.domaine.tld.key'`.",
     },
     {
-      fr: '« Vérifier BEGIN PRIVATE KEY » : `head -1 /usr/local/hestia/ssl/certificate.key`. Un fichier .key qui commence par BEGIN CERTIFICATE n’est pas une clé.',
-      en: '"Check BEGIN PRIVATE KEY": `head -1 /usr/local/hestia/ssl/certificate.key`. A .key file starting with BEGIN CERTIFICATE is not a key.',
+      fr: "« Vérifier BEGIN PRIVATE KEY » : `head -1 /usr/local/hestia/ssl/certificate.key`. Un fichier .key qui commence par BEGIN CERTIFICATE n’est pas une clé : la bonne est celle du wildcard, `~/.acme.sh/domaine.tld_ecc/domaine.tld.key`.",
+      en: "\"Check BEGIN PRIVATE KEY\": `head -1 /usr/local/hestia/ssl/certificate.key`. A .key file starting with BEGIN CERTIFICATE is not a key: the right one is the wildcard's, `~/.acme.sh/domaine.tld_ecc/domaine.tld.key`.",
+      run: {
+        service: 'mail',
+        script: [
+          'chown root:Debian-exim /usr/local/hestia/ssl/mail/mail.domaine.tld.key',
+          'chmod 640 /usr/local/hestia/ssl/mail/mail.domaine.tld.key',
+          'install -m 640 -o root -g Debian-exim ~/.acme.sh/domaine.tld_ecc/domaine.tld.key /usr/local/hestia/ssl/certificate.key',
+          'systemctl reload exim4',
+          'sleep 1; lab-listening 25 465 587',
+          '',
+        ].join('\n'),
+      },
     },
   ],
 })

@@ -100,7 +100,7 @@ export default defineExercise({
     },
     {
       fr: 'Les erreurs TLS du journal antérieures au dernier démarrage d’Exim ne comptent pas : après correction, `systemctl restart exim4` puis relisez `mainlog` et `paniclog`.',
-      en: 'TLS errors logged before Exim’s last start do not count: after fixing, `systemctl restart exim4` then read `mainlog` and `paniclog` again.',
+      en: 'TLS errors logged before Exim\'s last start do not count: after fixing, `systemctl restart exim4` then read `mainlog` and `paniclog` again.',
     },
   ],
 })

@@ -21,8 +21,25 @@ export default defineExercise({
       en: '`dig +dnssec TLSA _25._tcp.mail.domaine.tld`: without a signed answer (`ad` flag), a DANE sender falls back to opportunistic TLS.',
     },
     {
-      fr: '« 3 1 1 » : SHA-256 de la clé publique (SPKI, DER) que le serveur présente vraiment : `openssl s_client -starttls smtp -connect mail.domaine.tld:25 | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256`.',
-      en: '"3 1 1": SHA-256 of the public key (SPKI, DER) the server really presents: `openssl s_client -starttls smtp -connect mail.domaine.tld:25 | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256`.',
+      fr: '« 3 1 1 » : SHA-256 de la clé publique (SPKI, DER) que le serveur présente vraiment, calculée depuis la connexion elle-même (`openssl s_client … | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256`), puis publiée avec nsupdate (serveur `$LAB_DNS_IP` port 5353, clé `/etc/lab/tsig.key`). La zone est resignée en quelques secondes : attendez le drapeau `ad`.',
+      en: '"3 1 1": SHA-256 of the public key (SPKI, DER) the server really presents, computed from the connection itself (`openssl s_client … | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256`), then published with nsupdate (server `$LAB_DNS_IP` port 5353, key `/etc/lab/tsig.key`). The zone is re-signed within seconds: wait for the `ad` flag.',
+      run: {
+        service: 'toolbox',
+        script: `. /etc/lab/env
+spki=$(openssl s_client -connect mail.domaine.tld:25 -starttls smtp -servername mail.domaine.tld </dev/null 2>/dev/null \\
+  | openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+echo "TLSA 3 1 1 $spki"
+nsupdate -k /etc/lab/tsig.key <<EOF
+server $LAB_DNS_IP 5353
+zone domaine.tld
+update delete _25._tcp.mail.domaine.tld TLSA
+update add _25._tcp.mail.domaine.tld 60 TLSA 3 1 1 $spki
+send
+EOF
+for i in $(seq 1 20); do dig +dnssec TLSA _25._tcp.mail.domaine.tld | grep -q 'flags:.* ad' && break; sleep 1; done
+dig +dnssec +noall +comments +answer TLSA _25._tcp.mail.domaine.tld
+`,
+      },
     },
   ],
 })

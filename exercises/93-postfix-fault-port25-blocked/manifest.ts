@@ -20,8 +20,15 @@ export default defineExercise({
       en: 'From the toolbox everything works (`swaks --server mail.domaine.tld --quit-after EHLO`): the problem only hits some addresses. On mail, `nft list ruleset` shows every kernel rule, including those ufw does not know about.',
     },
     {
-      fr: '`nft delete table FAMILLE NOM` retire une table entière ; `nft -a list ruleset` donne les handles pour retirer une seule règle.',
-      en: '`nft delete table FAMILY NAME` removes a whole table; `nft -a list ruleset` gives the handles to remove one rule.',
+      fr: 'La règle `ip saddr … tcp dport 25 drop` est seule dans une table à part, `inet lab_maintenance` (un blocage « temporaire » oublié). `nft delete table FAMILLE NOM` retire une table entière ; `nft -a list ruleset` donne les handles pour ne retirer qu’une règle (`nft delete rule FAMILLE TABLE CHAÎNE handle N`).',
+      en: 'The `ip saddr … tcp dport 25 drop` rule sits alone in a table of its own, `inet lab_maintenance` (a forgotten "temporary" block). `nft delete table FAMILY NAME` removes a whole table; `nft -a list ruleset` gives the handles to remove a single rule (`nft delete rule FAMILY TABLE CHAIN handle N`).',
+      run: {
+        service: 'mail',
+        script: `nft list table inet lab_maintenance
+nft delete table inet lab_maintenance
+nft list ruleset
+`,
+      },
     },
   ],
 })

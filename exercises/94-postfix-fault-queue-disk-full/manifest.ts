@@ -26,6 +26,10 @@ export default defineExercise({
     {
       fr: 'Un fichier `core.*` est le vidage mémoire d’un processus planté : utile à un développeur, inutile à la file. Supprimez-le, puis `postqueue -f` pour que Postfix réessaie sans attendre.',
       en: 'A `core.*` file is the memory dump of a crashed process: useful to a developer, useless to the queue. Delete it, then `postqueue -f` so Postfix retries without waiting.',
+      run: {
+        service: 'mail',
+        script: 'du -ah --max-depth=1 /var/spool/postfix | sort -h | tail -n 3\nrm /var/spool/postfix/core.*\npostqueue -f\ndf -h /var/spool/postfix\n',
+      },
     },
   ],
 })

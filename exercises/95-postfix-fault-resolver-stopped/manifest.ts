@@ -23,5 +23,18 @@ export default defineExercise({
       fr: '`cat /etc/resolv.conf` puis `dig MX secure-partner.com` : « no servers could be reached ». Le résolveur est le service dns du lab : `npx smtp-tls-lab sandbox shell dns`, puis `systemctl status named`.',
       en: '`cat /etc/resolv.conf` then `dig MX secure-partner.com`: "no servers could be reached". The resolver is the lab’s dns service: `npx smtp-tls-lab sandbox shell dns`, then `systemctl status named`.',
     },
+    {
+      fr: 'Dans le terminal dns : `named` (BIND) est arrêté. Redémarrez-le, puis attendez qu’il réponde de nouveau (réponses validées par DNSSEC, drapeau `ad`) avant de relancer la file sur mail avec `postqueue -f`.',
+      en: 'In the dns terminal: `named` (BIND) is stopped. Start it again, then wait until it answers again (DNSSEC-validated answers, `ad` flag) before flushing the queue on mail with `postqueue -f`.',
+      run: {
+        service: 'dns',
+        script: `systemctl status named || true
+systemctl start named
+. /etc/lab/env
+for i in $(seq 1 20); do dig +time=1 +tries=1 @"$LAB_DNS_IP" +dnssec SOA secure-partner.com | grep -q 'flags:.* ad' && break; sleep 1; done
+dig +time=2 +tries=1 @"$LAB_DNS_IP" MX secure-partner.com
+`,
+      },
+    },
   ],
 })

@@ -17,8 +17,15 @@ export default defineExercise({
       en: 'Look at the dates of the certificate the server really presents: `openssl s_client -connect mail.domaine.tld:25 -starttls smtp </dev/null | openssl x509 -noout -dates`.',
     },
     {
-      fr: '`postconf smtpd_tls_cert_file` dit quel fichier Postfix sert. Un certificat Let’s Encrypt se renouvelle avec `certbot renew` ; la paire « snakeoil » de Debian se refait avec `make-ssl-cert generate-default-snakeoil --force-overwrite`. Puis `systemctl reload postfix`.',
-      en: '`postconf smtpd_tls_cert_file` tells which file Postfix serves. A Let’s Encrypt certificate renews with `certbot renew`; Debian’s "snakeoil" pair is remade with `make-ssl-cert generate-default-snakeoil --force-overwrite`. Then `systemctl reload postfix`.',
+      fr: '`postconf smtpd_tls_cert_file` dit quel fichier Postfix sert : ici `/etc/ssl/certs/ssl-cert-snakeoil.pem`, la paire « snakeoil » que Debian fabrique à l’installation (un certificat Let’s Encrypt, lui, se renouvellerait avec `certbot renew`). Le paquet ssl-cert la refait avec `make-ssl-cert generate-default-snakeoil --force-overwrite` (nouvelle clé, nouveau certificat de 10 ans) ; puis `systemctl reload postfix`.',
+      en: '`postconf smtpd_tls_cert_file` tells which file Postfix serves: here `/etc/ssl/certs/ssl-cert-snakeoil.pem`, the "snakeoil" pair Debian makes at install time (a Let’s Encrypt certificate would renew with `certbot renew`). The ssl-cert package remakes it with `make-ssl-cert generate-default-snakeoil --force-overwrite` (new key, new 10-year certificate); then `systemctl reload postfix`.',
+      run: {
+        service: 'mail',
+        script: `make-ssl-cert generate-default-snakeoil --force-overwrite
+openssl x509 -in /etc/ssl/certs/ssl-cert-snakeoil.pem -noout -dates
+systemctl reload postfix
+`,
+      },
     },
   ],
 })

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { buildDeck, listDecks, selectDecks } from '../deck-build.ts'
 import { json, startFakeLabServer, type FakeLabServer } from './fake-lab-server.ts'
-import type { CheckResult, CheckStreamMessage } from '../../core/lab-protocol.ts'
+import type { CheckResult, CheckStreamMessage, ExerciseDetail } from '../../core/lab-protocol.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DECK = '01-postfix-tls'
@@ -24,6 +24,24 @@ function result(id: string, status: CheckResult['status'], extra: Partial<CheckR
     remedy: { postfix: 'smtpd_tls_protocols = >=TLSv1.2', exim: '-' },
     durationMs: 5,
     ...extra,
+  }
+}
+
+/** What GET /api/exercises/:id answers: a text with a run block and raw HTML that must show as text, two hints. */
+function exerciseDetail(lang: 'fr' | 'en'): ExerciseDetail {
+  const text = lang === 'en'
+    ? '# Obtain a certificate\n\nAsk Pebble for it <b>now</b>:\n\n```bash run=mail\npostconf -e "smtpd_tls_security_level = may"\n```\n'
+    : '# Obtenir un certificat\n\nDemandez-le à Pebble <b>maintenant</b> :\n\n```bash run=mail\npostconf -e "smtpd_tls_security_level = may"\n```\n'
+  return {
+    id: 'postfix-obtain-certificate',
+    lab: 'postfix',
+    title: { fr: 'Obtenir un certificat', en: 'Obtain a certificate' },
+    text,
+    lang,
+    hints: [
+      { fr: 'Le secret TSIG est dans `/etc/lab/tsig.key`.', en: 'The TSIG secret is in `/etc/lab/tsig.key`.' },
+      { fr: 'Rechargez Postfix.', en: 'Reload Postfix.', run: { service: 'mail', script: 'postfix reload' } },
+    ],
   }
 }
 
@@ -50,6 +68,7 @@ describe('the lab components in the built Postfix deck', () => {
         if (url.pathname === '/api/health') return json(res, 200, { ok: true })
         if (url.pathname === '/api/lab') return json(res, 200, { lab: 'postfix', session: 's1', state: 'up', services: [{ name: 'mail', address: '10.0.0.20', healthy: true }] })
         if (url.pathname.endsWith('/check')) return json(res, 200, { runId: 'run-1' })
+        if (url.pathname === '/api/exercises/postfix-obtain-certificate') return json(res, 200, exerciseDetail(url.searchParams.get('lang') === 'en' ? 'en' : 'fr'))
         if (url.pathname === '/api/exercises') {
           return json(res, 200, [{ id: 'postfix-obtain-certificate', lab: 'postfix', title: { fr: 'Obtenir un certificat', en: 'Obtain a certificate' } }])
         }
@@ -148,6 +167,43 @@ describe('the lab components in the built Postfix deck', () => {
     await page.screenshot({ path: path.join(SHOTS, 'slides-terminal-online.png') })
   })
 
+  it('shows the exercise’s text and hints over the slide, one hint at a time, and closes on Esc', async () => {
+    const before = await slide('.check-panel').boundingBox()
+    const hash = new URL(page.url()).hash
+    await slide('.check-panel').getByRole('button', { name: 'Énoncé' }).click()
+    const view = page.locator('.exercise-text')
+    const body = view.locator('.exercise-text__body')
+    await expect.poll(() => body.innerText().catch(() => ''), { timeout: 10_000 }).toContain('Obtenir un certificat')
+    // Raw HTML in the text is shown as text, never as markup.
+    expect(await body.innerText()).toContain('<b>maintenant</b>')
+    expect(await body.locator('b').count()).toBe(0)
+    const block = view.locator('.exercise-run[data-service="mail"]')
+    expect(await block.locator('.exercise-run__label').innerText()).toBe('dans le terminal mail')
+    expect(await block.locator('pre > code').innerText()).toContain('postconf -e "smtpd_tls_security_level = may"')
+    const fontPx = await body.locator('p').first().evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize))
+    expect(fontPx).toBeGreaterThanOrEqual(16)
+    // The commands are readable: light on the dark block, not the theme's faded code colour.
+    const codeColor = await block.locator('pre > code').evaluate((el) => getComputedStyle(el).color)
+    expect(codeColor).toBe('rgb(243, 244, 246)')
+    expect(await view.locator('.exercise-text__hint').count()).toBe(0)
+    await view.getByRole('button', { name: 'Indice suivant (1/2)' }).click()
+    expect(await view.locator('.exercise-text__hint').first().innerText()).toContain('/etc/lab/tsig.key')
+    await view.getByRole('button', { name: 'Indice suivant (2/2)' }).click()
+    const second = view.locator('.exercise-text__hint').nth(1)
+    expect(await second.innerText()).toContain('Rechargez Postfix.')
+    expect(await second.locator('.exercise-run__label').innerText()).toBe('dans le terminal mail')
+    expect(await second.locator('pre > code').innerText()).toContain('postfix reload')
+    expect(await view.getByRole('button', { name: /Indice suivant/ }).count()).toBe(0)
+    // The slide under the panel keeps its layout.
+    expect(await slide('.check-panel').boundingBox()).toEqual(before)
+    mkdirSync(SHOTS, { recursive: true })
+    await page.screenshot({ path: path.join(SHOTS, 'slides-exercise-text.png') })
+    await page.keyboard.press('Escape')
+    await expect.poll(() => view.count(), { timeout: 5_000 }).toBe(0)
+    expect(new URL(page.url()).hash).toBe(hash)
+    expect(srv.requests.some((r) => r.url === '/api/exercises/postfix-obtain-certificate?lang=fr' && r.authorization === 'Bearer tok')).toBe(true)
+  })
+
   it('speaks English with ?lang=en, and names the exercise by its title, not its id', async () => {
     await openSlide('Lab 1 · certbot auprès de Pebble (toolbox)', '&lang=en')
     const panel = slide('.check-panel')
@@ -160,5 +216,14 @@ describe('the lab components in the built Postfix deck', () => {
     expect(text).not.toContain('Vérifier')
     await expect.poll(() => slide('.lab-terminal__status').innerText(), { timeout: 15_000 }).toContain('Connected')
     await page.screenshot({ path: path.join(SHOTS, 'slides-check-panel-en.png') })
+    // The text in English; the hints revealed earlier in this tab stay revealed; the close button closes it.
+    await panel.getByRole('button', { name: 'Instructions' }).click()
+    const view = page.locator('.exercise-text')
+    await expect.poll(() => view.locator('.exercise-text__body').innerText().catch(() => ''), { timeout: 10_000 }).toContain('Ask Pebble for it')
+    expect(await view.locator('.exercise-run__label').first().innerText()).toBe('in the mail terminal')
+    expect(await view.locator('.exercise-text__hint').count()).toBe(2)
+    expect(await view.locator('.exercise-text__hint').nth(1).innerText()).toContain('Reload Postfix.')
+    await view.getByRole('button', { name: /Close/ }).click()
+    await expect.poll(() => view.count(), { timeout: 5_000 }).toBe(0)
   })
 })

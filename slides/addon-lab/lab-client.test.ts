@@ -55,6 +55,14 @@ describe('the lab client', () => {
     expect(srv.requests[0]).toMatchObject({ method: 'GET', url: '/api/lab', authorization: 'Bearer tok' })
   })
 
+  it('asks for one exercise’s text in the learner’s language', async () => {
+    srv.http = (req, res) => json(res, 200, { id: 'a b', lab: 'postfix', title: { fr: 'T' }, text: '# T', lang: 'en', hints: [{ fr: 'i', en: 'h' }] })
+    const client = createLabClient({ baseUrl: `http://127.0.0.1:${srv.port}`, token: 'tok' })
+    const ex = await client.exercise('a b', 'en')
+    expect(ex.hints[0]?.en).toBe('h')
+    expect(srv.requests[0]).toMatchObject({ method: 'GET', url: '/api/exercises/a%20b?lang=en', authorization: 'Bearer tok' })
+  })
+
   it('posts the wanted lab to /api/lab/up and an exercise id to its check endpoint', async () => {
     srv.http = (req, res) => json(res, 200, req.url.endsWith('/check') ? { runId: 'run-7' } : { lab: 'postfix', session: 's', state: 'starting', services: [] })
     const client = createLabClient({ baseUrl: `http://127.0.0.1:${srv.port}`, token: 'tok' })

@@ -4,6 +4,7 @@ import {
   TOKEN_QUERY_PARAM,
   TOKEN_STORAGE_KEY,
   type CheckRunStarted,
+  type ExerciseDetail,
   type ExerciseSummary,
   type HealthResponse,
   type LabInfo,
@@ -86,6 +87,8 @@ export interface LabClient {
   down(): Promise<LabInfo>
   reset(): Promise<LabInfo>
   exercises(): Promise<ExerciseSummary[]>
+  /** One exercise's text and hints, the text in `lang`. */
+  exercise(id: string, lang: 'fr' | 'en'): Promise<ExerciseDetail>
   startCheck(exerciseId: string): Promise<CheckRunStarted>
 }
 
@@ -129,6 +132,7 @@ export function createLabClient(opts: LabClientOptions): LabClient {
     down: () => call<LabInfo>('POST', API.labDown, {}),
     reset: () => call<LabInfo>('POST', API.labReset, {}),
     exercises: () => call<ExerciseSummary[]>('GET', API.exercises),
+    exercise: (id, lang) => call<ExerciseDetail>('GET', `${API.exercise(id)}?lang=${encodeURIComponent(lang)}`),
     startCheck: (id) => call<CheckRunStarted>('POST', API.exerciseCheck(id), {}),
   }
 }

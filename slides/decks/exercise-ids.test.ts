@@ -54,10 +54,10 @@ describe('exercise ids in the decks', () => {
     }
   })
 
-  it('each of the seven break-fix scenarios has its own lab slide, reachable from the chooser', () => {
+  it('each of the eight break-fix scenarios has its own lab slide, reachable from the chooser', () => {
     const d = decks.find((x) => x.name === '02-acme-exim')
     const breakFix = exercises.filter((e) => e.id.startsWith('exim-break-fix-'))
-    expect(breakFix.length).toBe(7)
+    expect(breakFix.length).toBe(8)
     const chooser = d?.slides.find((s) => s.routeAlias === 'lab-pannes')
     expect(chooser).toBeDefined()
     for (const e of breakFix) {

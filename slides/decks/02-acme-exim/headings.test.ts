@@ -24,6 +24,7 @@ const EXERCISES = [
   'exim-break-fix-auth-before-tls',
   'exim-break-fix-verify-21',
   'exim-break-fix-new-domain',
+  'exim-break-fix-ecc-rejected',
   'exim-production-checklist',
 ] as const
 
