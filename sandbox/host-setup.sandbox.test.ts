@@ -46,6 +46,7 @@ describe('a machine whose Docker engine is stopped', () => {
         socketPath,
         dockerd: [...dockerd, '--bridge', bridge, '--iptables=false', '--ip-masq=false', '--ip-forward=false', '--log-level', 'warn'],
         dockerdLog: `${dir}/dockerd.log`,
+        dockerdPidFile: `${dir}/docker.pid`,
         systemdDir: `${dir}/no-systemd`,
       },
     })

@@ -1,6 +1,7 @@
 // The setup check against a machine state without dockerd: a socket nobody listens on, packages that do not exist,
 // a daemon that is started for real (a small stand-in answering Docker's /_ping, so no root is needed here;
 // host-setup.sandbox.test.ts starts a real dockerd the same way).
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -39,6 +40,7 @@ function machine(over: Partial<HostProbes> = {}): Partial<HostProbes> & { visibl
     debootstrapPackage: `${NO_PKG}-debootstrap`,
     dockerd: [process.execPath, fakeDockerd, socketPath, pidFile],
     dockerdLog: path.join(dir, 'dockerd.log'),
+    dockerdPidFile: pidFile,
     systemdDir: path.join(dir, 'no-systemd'),
     isRoot: () => true,
     // apt-get is recorded, never run: it would reach the network for a package that does not exist.
@@ -119,6 +121,18 @@ describe('ensureHost', () => {
     expect(r.startedPid).toBe(Number(readFileSync(pidFile, 'utf8')))
     // Once it answers there is nothing left to do (the packages stay "missing" here: nothing really installed them).
     expect((await ensureHost({ probes: { ...m, dockerPackages: ['dpkg'], debootstrapPackage: 'dpkg' } })).ran).toEqual([])
+  })
+
+  it('waits for a daemon still stopping (its pid file names a live process) before starting a new one', async () => {
+    const stopping = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1500)'])
+    writeFileSync(pidFile, String(stopping.pid))
+    const lines: string[] = []
+    const t0 = Date.now()
+    const r = await ensureHost({ probes: machine(), env: { CI: 'true' }, say: (l) => lines.push(l) })
+    expect(lines).toContain(`setup: waiting for the dockerd still stopping (pid ${stopping.pid}) to exit`)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000)
+    expect(stopping.exitCode).toBe(0)
+    expect(r.after.daemon).toBe('up')
   })
 
   it('asks for debootstrap only when images remain to build, once the daemon answers', async () => {

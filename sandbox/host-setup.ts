@@ -9,6 +9,7 @@ import { request } from 'node:http'
 import path from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { UserError } from '../core/errors.ts'
+import { pidAlive } from '../core/process.ts'
 import { type CommandResult, runCommand, shellLine } from './host-firewall.ts'
 
 export interface HostProbes {
@@ -23,6 +24,8 @@ export interface HostProbes {
   readonly dockerd: readonly string[]
   /** Where the background daemon writes its log. */
   readonly dockerdLog: string
+  /** The pid file the background daemon writes (a daemon still stopping keeps it until it exits). */
+  readonly dockerdPidFile: string
   /** Exists when systemd is the init (sd_booted()'s own test). */
   readonly systemdDir: string
   readonly isRoot: () => boolean
@@ -49,6 +52,7 @@ export const DEFAULT_PROBES: HostProbes = {
   debootstrapPackage: 'debootstrap',
   dockerd: ['dockerd'],
   dockerdLog: '/var/log/smtp-tls-lab-dockerd.log',
+  dockerdPidFile: '/var/run/docker.pid',
   systemdDir: '/run/systemd/system',
   isRoot: () => process.getuid?.() === 0,
   run: runCommand,
@@ -202,6 +206,23 @@ function startBackground(p: HostProbes): { child: ChildProcess; ended: () => str
   }
 }
 
+/**
+ * A daemon that was just stopped closes its socket before it exits and removes its pid file last; a new one started
+ * meanwhile dies at once ("pid file found, ensure docker is not running"). Wait for the old one to go.
+ */
+async function waitForStoppingDaemon(p: HostProbes, say: (line: string) => void, timeoutMs = 30_000): Promise<void> {
+  let pid: number
+  try {
+    pid = Number.parseInt(readFileSync(p.dockerdPidFile, 'utf8').trim(), 10)
+  } catch {
+    return
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !pidAlive(pid)) return
+  say(`setup: waiting for the dockerd still stopping (pid ${pid}) to exit`)
+  const deadline = Date.now() + timeoutMs
+  while (pidAlive(pid) && Date.now() < deadline) await sleep(250)
+}
+
 function logTail(file: string, lines = 12): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
@@ -261,6 +282,7 @@ async function runSteps(steps: readonly SetupStep[], p: HostProbes, before: Host
     say(`setup: ${step.line}    # ${step.why}`)
     ran.push(step.line)
     if (step.background) {
+      await waitForStoppingDaemon(p, say)
       daemon = startBackground(p)
       continue
     }
