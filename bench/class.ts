@@ -17,9 +17,10 @@ const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin',
 const args = benchArgs()
 if (args.has('help')) {
   process.stdout.write(
-    'Usage: npx tsx bench/class.ts [--learners 5,10,20,30] [--keys 60] [--exercise ID] [--all] [--json]\n' +
+    'Usage: npx tsx bench/class.ts [--learners 5,10,20,30] [--keys 60] [--exercise ID] [--settle-max S] [--check-share 0.2] [--all] [--json]\n' +
       'For each N: a class server with N learners and N postfix sandboxes; every learner opens a terminal and types\n' +
       '--keys keystrokes one by one (echo latency), while 20 % of them press Vérifier at once (check-run duration).\n' +
+      'Measures once the CPUs have calmed down after start-up (at most --settle-max seconds, default 180).\n' +
       'Stops at the first N that misses a target. Sessions are <SMTP_TLS_LAB_TEST_PREFIX or bench->c…, removed at the end.\n',
   )
   process.exit(0)
@@ -31,6 +32,9 @@ const JSON_OUT = args.has('json')
 /** Measure every step even past the first miss (where it degrades, not only where it stops). */
 const KEEP_GOING = args.has('all')
 const TARGET = { echoP99Ms: 100, checkP50Ms: 5_000 }
+/** Share of learners pressing Vérifier during the typing; 0 measures the terminals alone (what checks cost them). */
+const CHECK_SHARE = Number(args.get('check-share') ?? 0.2)
+const SETTLE_MAX_MS = Number(args.get('settle-max') ?? 180) * 1000
 const run = promisify(execFile)
 const log = (s: string): void => void process.stderr.write(s + '\n')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -119,6 +123,8 @@ interface Step {
   n: number
   up: number
   upSeconds: number
+  /** Time waited after start-up for the host's CPUs to calm down (first BIND signing, Pebble, Postfix start). */
+  settleSeconds: number
   echoP50Ms: number
   echoP99Ms: number
   checks: number
@@ -129,6 +135,29 @@ interface Step {
   /** Host load average over the last minute at the end of the step (the machine may be shared). */
   load1: number
   ok: boolean
+}
+
+/** Share of the host's CPU time spent busy over `ms` (from /proc/stat: everything but idle and iowait). */
+async function cpuBusyShare(ms: number): Promise<number> {
+  const read = (): { busy: number; total: number } => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+    const total = f.reduce((a, b) => a + b, 0)
+    return { busy: total - f[3]! - (f[4] ?? 0), total }
+  }
+  const a = read()
+  await sleep(ms)
+  const b = read()
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total)
+}
+
+/**
+ * A class types once its labs are up and quiet, not while N sandboxes are still signing zones and starting daemons:
+ * wait until the CPUs are under half busy for one 3-second sample (at most SETTLE_MAX_MS).
+ */
+async function settle(): Promise<number> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < SETTLE_MAX_MS && (await cpuBusyShare(3_000)) >= 0.5) { /* still starting */ }
+  return (Date.now() - t0) / 1000
 }
 
 async function hostUsedMiB(): Promise<number> {
@@ -171,7 +200,9 @@ async function step(n: number): Promise<Step> {
     const upSeconds = (Date.now() - t0) / 1000
     const up = [...states.values()].filter((v) => v === 'up').length
     log(`N=${n}: ${up}/${n} sandboxes up in ${upSeconds.toFixed(0)} s`)
-    const checkers = seats.slice(0, Math.max(1, Math.round(n * 0.2)))
+    const settleSeconds = await settle()
+    log(`N=${n}: CPUs under half busy after ${settleSeconds.toFixed(0)} s more`)
+    const checkers = seats.slice(0, CHECK_SHARE === 0 ? 0 : Math.max(1, Math.round(n * CHECK_SHARE)))
     // Checks and typing at the same time: what a class does when a fifth presses Vérifier together.
     const [echoes, checks] = await Promise.all([
       Promise.all(seats.map((s) => typeAndTime(base, s.token).catch((e: Error) => (log(`  terminal ${s.id}: ${e.message}`), [] as number[])))),
@@ -183,6 +214,7 @@ async function step(n: number): Promise<Step> {
       n,
       up,
       upSeconds,
+      settleSeconds,
       echoP50Ms: quantile(all, 0.5),
       echoP99Ms: quantile(all, 0.99),
       checks: checks.length,
@@ -193,7 +225,7 @@ async function step(n: number): Promise<Step> {
       load1: os.loadavg()[0]!,
       ok: false,
     }
-    r.ok = r.up === n && r.checkFailures === 0 && r.echoP99Ms <= TARGET.echoP99Ms && r.checkP50Ms <= TARGET.checkP50Ms
+    r.ok = r.up === n && r.checkFailures === 0 && r.echoP99Ms <= TARGET.echoP99Ms && (r.checks === 0 || r.checkP50Ms <= TARGET.checkP50Ms)
     log(
       `N=${n}: echo p50 ${r.echoP50Ms.toFixed(1)} ms p99 ${r.echoP99Ms.toFixed(1)} ms; ${r.checks} check run(s) p50 ${(r.checkP50Ms / 1000).toFixed(1)} s; ` +
         `${r.memMiBPerSandbox.toFixed(0)} MiB per sandbox; load ${r.load1.toFixed(1)}; ${r.ok ? 'within targets' : 'MISSES a target'}`,
@@ -223,7 +255,7 @@ else {
   process.stdout.write(`\nclass bench: largest N within targets = ${reached} (targets: echo p99 <= ${TARGET.echoP99Ms} ms, check p50 <= ${TARGET.checkP50Ms / 1000} s, all sandboxes up)\n`)
   for (const r of results) {
     process.stdout.write(
-      `  N=${r.n}: up ${r.up}/${r.n} in ${r.upSeconds.toFixed(0)} s · echo p50 ${r.echoP50Ms.toFixed(1)} / p99 ${r.echoP99Ms.toFixed(1)} ms · ` +
+      `  N=${r.n}: up ${r.up}/${r.n} in ${r.upSeconds.toFixed(0)} s, settled ${r.settleSeconds.toFixed(0)} s · echo p50 ${r.echoP50Ms.toFixed(1)} / p99 ${r.echoP99Ms.toFixed(1)} ms · ` +
         `${r.checks} checks p50 ${(r.checkP50Ms / 1000).toFixed(2)} s · ${r.memMiBPerSandbox.toFixed(0)} MiB/sandbox · host used ${r.hostMemUsedMiB} MiB · load ${r.load1.toFixed(1)} · ${r.ok ? 'ok' : 'over'}\n`,
     )
   }
