@@ -36,7 +36,12 @@ update delete _25._tcp.mail.domaine.tld TLSA
 update add _25._tcp.mail.domaine.tld 60 TLSA 3 1 1 $spki
 send
 EOF
-for i in $(seq 1 20); do dig +dnssec TLSA _25._tcp.mail.domaine.tld | grep -q 'flags:.* ad' && break; sleep 1; done
+# A signed "no such record" also carries ad: wait for the record itself, validated.
+for i in $(seq 1 30); do
+  dig +dnssec +noall +comments TLSA _25._tcp.mail.domaine.tld | grep -q 'flags:.* ad' \\
+    && dig +short TLSA _25._tcp.mail.domaine.tld | grep -q . && break
+  sleep 1
+done
 dig +dnssec +noall +comments +answer TLSA _25._tcp.mail.domaine.tld
 `,
       },
