@@ -196,6 +196,9 @@ describe.runIf(isRoot || required)('a class over two Docker engines', () => {
   }, 120_000)
 })
 
-describe.runIf(!isRoot && !required)('a class over two Docker engines (not root)', () => {
-  it.skip('needs root to start a second dockerd: skipped, not passed', () => {})
-})
+// Declared only where it applies, so a root run (CI) lists no skipped test at all.
+if (!isRoot && !required) {
+  describe('a class over two Docker engines (not root)', () => {
+    it.skip('needs root to start a second dockerd: skipped, not passed', () => {})
+  })
+}
