@@ -1,6 +1,6 @@
 // Unit tests of the log reading behind exim.log.no-tls-errors: which lines count, and since when.
 import { describe, expect, it } from 'vitest'
-import { AMBIGUOUS_ERROR, lastStart, linesSince, SETUP_ERROR } from './log-tls-clean.ts'
+import { AMBIGUOUS_ERROR, isTlsPanic, lastStart, linesSince, SETUP_ERROR } from './log-tls-clean.ts'
 
 const MAINLOG = [
   '2026-11-25 09:28:46 exim 4.96 daemon started: pid=10, -q30m, listening for SMTP on port 25 (IPv4)',
@@ -38,5 +38,12 @@ describe('exim.log.no-tls-errors log reading', () => {
   it('keeps continuation lines (no stamp) with the entry they belong to', () => {
     const panic = '2026-11-25 09:28:46 Exim configuration error:\n  tls_require_ciphers invalid: …\n2026-11-25 09:50:00 Exim configuration error:\n  openssl_options is set'
     expect(linesSince(panic, '2026-11-25 09:41:47')).toEqual(['2026-11-25 09:50:00 Exim configuration error:', '  openssl_options is set'])
+  })
+
+  it('counts paniclog entries about TLS, keys or configuration, not a local delivery failure', () => {
+    expect(isTlsPanic('2026-11-25 09:28:46 Exim configuration error:')).toBe(true)
+    expect(isTlsPanic('2026-12-03 16:52:36 TLS error on connection (cert/key setup: cert=/x): Error while reading file.')).toBe(true)
+    expect(isTlsPanic('  openssl_options is set')).toBe(false)
+    expect(isTlsPanic('2026-12-03 16:52:36 1xZA2u-0001He-2d appendfile transport process returned non-zero status 0x0100: exit code 1')).toBe(false)
   })
 })

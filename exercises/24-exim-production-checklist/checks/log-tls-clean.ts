@@ -19,6 +19,11 @@ export const SETUP_ERROR =
  * The same words are logged when a client drops a handshake half-way, as the checker's own version and cipher probes
  * do: such a line counts only when logged during this check's complete handshakes, which run alone after every probe.
  */
+/**
+ * A paniclog entry (its first line) the checklist item is about: TLS, certificates, keys, configuration. A local
+ * delivery's transport failure (the grader's own expiry alert to postmaster) is not a TLS error of the server.
+ */
+export const isTlsPanic = (line: string): boolean => /^\S/.test(line) && (SETUP_ERROR.test(line) || /TLS|gnutls|certificate|private ?key/i.test(line))
 export const AMBIGUOUS_ERROR = /TLS error .*gnutls_handshake\): \(unknown error code\)/i
 
 const STAMP = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})/
@@ -123,10 +128,11 @@ export default defineCheck({
     const panic = panicStat?.isFile ? await tailOf(sb, service, PANICLOG, panicStat.size) : ''
     const since = lastStart(main)
     const errors = [...linesSince(main, since).filter((l) => SETUP_ERROR.test(l)), ...ambiguous]
-    const panics = linesSince(panic, since)
+    const panicLines = linesSince(panic, since)
+    const panics = panicLines.filter(isTlsPanic)
     const lines = [`# since the last daemon start: ${since ?? '(no start line found, whole log)'}`]
-    lines.push(...errors.slice(-6).map((l) => `mainlog: ${l}`), ...panics.slice(-6).map((l) => `paniclog: ${l}`))
-    const facts = { since, mainlogErrors: errors.length, paniclogLines: panics.length }
+    lines.push(...errors.slice(-6).map((l) => `mainlog: ${l}`), ...panicLines.slice(-6).map((l) => `paniclog: ${l}`))
+    const facts = { since, mainlogErrors: errors.length, paniclogLines: panics.length, paniclogOther: panicLines.length - panics.length }
     if (errors.length || panics.length)
       return verdict.fail(
         {
