@@ -39,3 +39,8 @@ export function safeJsonStringify(value: unknown, space?: number): string {
   // JSON.stringify(undefined) is undefined, not a string: spell it as null like a nested one.
   return (JSON.stringify(value, null, space) ?? 'null').replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+/** Text put into HTML, as element content or a quoted attribute: the five characters HTML gives a meaning to. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+}

@@ -4,6 +4,7 @@
 import MarkdownIt from 'markdown-it'
 import path from 'node:path'
 import type { SandboxHandle, ServiceName } from '../checker/sandbox-handle.ts'
+import { fenceInfo } from '../core/run-blocks.ts'
 import type { Lang } from '../checker/types.ts'
 import { labServices, type Exercise } from './load.ts'
 import { proveExercise, runScriptIn, type Log, type ProofOptions, type ProofResult } from './runner.ts'
@@ -40,15 +41,14 @@ export function extractRunBlocks(markdown: string, source: string, services?: re
   const blocks: RunBlock[] = []
   for (const tok of md.parse(markdown, {})) {
     if (tok.type !== 'fence') continue
-    const words = tok.info.trim().split(/\s+/)
-    const runs = words.filter((w) => w.startsWith('run='))
+    const { language, runs } = fenceInfo(tok.info)
     if (runs.length === 0) continue
     const line = (tok.map?.[0] ?? 0) + 1
     const where = `${source}:${line}`
-    if (words[0] !== 'bash') throw new TextFormatError(`${where}: a run= block must be \`bash run=SERVICE\`, got "${tok.info.trim()}"`)
+    if (language !== 'bash') throw new TextFormatError(`${where}: a run= block must be \`bash run=SERVICE\`, got "${tok.info.trim()}"`)
     if (runs.length > 1) throw new TextFormatError(`${where}: one run= per block, got "${tok.info.trim()}"`)
-    const service = runs[0]!.slice('run='.length)
-    if (!SERVICE_RE.test(service)) throw new TextFormatError(`${where}: run= needs a service name, got "${runs[0]}"`)
+    const service = runs[0]!
+    if (!SERVICE_RE.test(service)) throw new TextFormatError(`${where}: run= needs a service name, got "run=${service}"`)
     if (services && !services.includes(service)) {
       throw new TextFormatError(`${where}: run=${service} names no service of the lab (it has ${services.join(', ')})`)
     }

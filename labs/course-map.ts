@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { findExercise } from '../exercises/index.ts'
+import { escapeHtml as esc } from '../core/text.ts'
 
 /** Written by `slides build` next to each deck's index.html (slides/deck-build.ts COURSE_OUTLINE). */
 export const COURSE_OUTLINE_FILE = 'course-outline.json'
@@ -65,7 +66,6 @@ export const HOME_TEXT = {
 
 type Key = keyof (typeof HOME_TEXT)['fr']
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 const t = (k: Key): string => `<span data-t="${k}">${esc(HOME_TEXT.fr[k])}</span>`
 
 function exerciseItem(deck: string, id: string): string {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import { sendText } from './http-util.ts'
 import { courseMapHtml, readOutline, type CourseOutline } from './course-map.ts'
+import { escapeHtml } from '../core/text.ts'
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -142,9 +143,6 @@ export function serveDeck(req: IncomingMessage, res: ServerResponse, distDir: st
   if (path.extname(last) === '') return sendFile(req, res, deckIndex)
   sendText(res, 404, 'Not found\n')
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
 /** The landing page: links to each deck, carrying the token from this page's URL so the deck can use the lab. */
 export function indexPage(decks: readonly DeckInfo[], opts: { instructor: boolean; storageKey: string }): string {

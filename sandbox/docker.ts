@@ -4,7 +4,7 @@ import type Docker from 'dockerode'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Writable } from 'node:stream'
 import { UserError } from '../core/errors.ts'
-import type { DockerEndpoint } from './docker-host.ts'
+import { LOCAL_SOCKET, type DockerEndpoint } from './docker-host.ts'
 
 export const LABEL_SESSION = 'smtp-tls-lab.session'
 export const LABEL_SERVICE = 'smtp-tls-lab.service'
@@ -30,9 +30,9 @@ let reachable: Promise<Docker> | null = null
 function dockerErrorHelp(err: unknown, endpoint?: DockerEndpoint): string {
   const e = err as NodeJS.ErrnoException
   // An engine named by --docker-host is not "Docker missing here": say which one does not answer.
-  if (endpoint && endpoint.url !== 'unix:///var/run/docker.sock')
+  if (endpoint && endpoint.url !== `unix://${LOCAL_SOCKET}`)
     return `The Docker engine at ${endpoint.url} does not answer (${e?.message ?? String(err)}): check that it runs and that this machine reaches it (\`docker -H ${endpoint.url} info\`).`
-  const where = endpoint?.options.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+  const where = endpoint?.options.socketPath ?? process.env.DOCKER_HOST ?? LOCAL_SOCKET
   const fix =
     'Install the Docker engine and start it, e.g. on Debian: `apt-get install -y docker.io` then ' +
     '`systemctl start docker` (or run `dockerd &` where there is no systemd).'

@@ -1,7 +1,6 @@
 // The rule text of the host firewall and the decisions around it; host-firewall.sandbox.test.ts applies it for real.
 import { describe, expect, it, vi } from 'vitest'
 import {
-  type CommandResult,
   type FirewallHost,
   bridgeName,
   installCommands,
@@ -9,9 +8,9 @@ import {
   isolateNetwork,
   ourRules,
   removeCommands,
-  shellLine,
   splitRuleLine,
 } from './host-firewall.ts'
+import { type CommandResult, shellLine } from '../core/process.ts'
 
 const iso = { bridge: 'br-116bd77799f7', session: 'h4-a', gateway: '10.231.7.1' }
 

@@ -8,8 +8,8 @@
 // other addresses (a container keeps a default route via the gateway). `com.docker.network.bridge.inhibit_ipv4`
 // leaves the bridge without an address, so the host has no route to the containers at all (measured: the route
 // to 10.231.251.20 then left through the host's default gateway). Neither does the job; see sandbox/README.md.
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { type CommandResult, runCommand, shellLine } from '../core/process.ts'
 
 /** Every rule of ours carries this comment, followed by the session id: removal and pruning find them by it. */
 export const RULE_TAG = 'smtp-tls-lab:'
@@ -75,10 +75,6 @@ export function removeCommands(iso: BridgeIsolation): string[][] {
   return out
 }
 
-/** A command as a user would type it (the rule text has no character a shell would read differently, but quote anyway). */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
-}
 
 /** Splits one line of `iptables -S` into words (the comment is printed in double quotes). */
 export function splitRuleLine(line: string): string[] {
@@ -103,31 +99,11 @@ export function ourRules(listing: string): Array<{ session: string; bridge: stri
   return out
 }
 
-export interface CommandResult {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  /** Set when the program could not start at all (ENOENT: not installed). */
-  readonly spawnError?: NodeJS.ErrnoException
-}
-
 export interface FirewallHost {
   run(argv: readonly string[]): Promise<CommandResult>
   isRoot(): boolean
   /** Whether a network interface of that name exists on this machine (a remote engine's bridge does not). */
   hasInterface(name: string): boolean
-}
-
-export function runCommand(argv: readonly string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    p.on('error', (err) => resolve({ code: null, stdout, stderr, spawnError: err }))
-    p.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
 }
 
 export const LOCAL_HOST: FirewallHost = {

@@ -9,8 +9,8 @@ import { request } from 'node:http'
 import path from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { UserError } from '../core/errors.ts'
-import { pidAlive } from '../core/process.ts'
-import { type CommandResult, runCommand, shellLine } from './host-firewall.ts'
+import { LOCAL_SOCKET } from './docker-host.ts'
+import { type CommandResult, pidAlive, runCommand, shellLine } from '../core/process.ts'
 
 export interface HostProbes {
   /** The engine's unix socket. */
@@ -37,16 +37,14 @@ export interface HostProbes {
 }
 
 /** The engine's socket: DOCKER_HOST when it names a unix socket, else Docker's default; null for a remote engine. */
-const DEFAULT_SOCKET = '/var/run/docker.sock'
-
 export function localSocket(env: NodeJS.ProcessEnv = process.env): string | null {
   const h = env.DOCKER_HOST
-  if (!h) return DEFAULT_SOCKET
+  if (!h) return LOCAL_SOCKET
   return h.startsWith('unix://') ? h.slice('unix://'.length) : null
 }
 
 export const DEFAULT_PROBES: HostProbes = {
-  socketPath: DEFAULT_SOCKET,
+  socketPath: LOCAL_SOCKET,
   dockerPackages: ['docker.io', 'docker-ce'],
   dockerInstall: 'docker.io',
   debootstrapPackage: 'debootstrap',
@@ -243,7 +241,7 @@ export async function ensureHost(opts: EnsureOptions = {}): Promise<EnsureReport
   }
   const socket = localSocket(env)
   // A daemon started for a DOCKER_HOST socket of its own must listen there, not on Docker's default.
-  const custom = socket && socket !== DEFAULT_SOCKET ? { socketPath: socket, dockerd: [...DEFAULT_PROBES.dockerd, '-H', `unix://${socket}`] } : {}
+  const custom = socket && socket !== LOCAL_SOCKET ? { socketPath: socket, dockerd: [...DEFAULT_PROBES.dockerd, '-H', `unix://${socket}`] } : {}
   const p: HostProbes = { ...DEFAULT_PROBES, ...custom, ...opts.probes }
   const say = opts.say ?? ((l: string) => void process.stderr.write(`${l}\n`))
   const before = await probeHost(p)

@@ -7,6 +7,7 @@ import type tls from 'node:tls'
 import { stripControl } from '../../core/text.ts'
 import { ProbeError } from './probe-error.ts'
 import { hangUp, nodeTls, sniOf, type Endpoint } from './smtp.ts'
+import { keyFacts, type KeyFacts } from './tls.ts'
 import { certNamesHost } from './x509.ts'
 
 export type KeyKind = 'rsa' | 'ecdsa'
@@ -29,13 +30,7 @@ export function kindOfKey(type: string | undefined): KeyKind | null {
   return null
 }
 
-export interface PresentedKey {
-  readonly type: string
-  readonly bits: number | null
-  readonly curve: string | null
-}
-
-export function describeKey(k: PresentedKey): string {
+export function describeKey(k: KeyFacts): string {
   const kind = kindOfKey(k.type)
   const name = kind === 'ecdsa' ? 'ECDSA' : kind === 'rsa' ? 'RSA' : k.type.toUpperCase()
   return k.bits ? `${name} ${k.bits} bits` : `${name}${k.curve ? ` ${k.curve}` : ''}`
@@ -48,7 +43,7 @@ export type KeyTypeLeg =
       readonly version: LegVersion
       readonly protocol: string | null
       readonly cipher: string
-      readonly key: PresentedKey
+      readonly key: KeyFacts
       readonly subject: string
       readonly issuer: string
       readonly authorized: boolean
@@ -91,8 +86,7 @@ export async function keyTypeLeg(ep: Endpoint, kind: KeyKind, version: LegVersio
     const detailed = socket.getPeerCertificate(true)
     if (!detailed?.raw) throw new ProbeError('protocol', 'the server sent no certificate', transcript)
     const leaf = new X509Certificate(detailed.raw)
-    const d = leaf.publicKey.asymmetricKeyDetails ?? {}
-    const key: PresentedKey = { type: leaf.publicKey.asymmetricKeyType ?? 'unknown', bits: d.modulusLength ?? null, curve: d.namedCurve ?? null }
+    const key = keyFacts(leaf)
     const name = sniOf(ep)
     const authError = socket.authorizationError as unknown as Error | string | null | undefined
     return {

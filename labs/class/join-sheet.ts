@@ -1,14 +1,11 @@
 // The printable join sheet: per learner, a name, a link and its QR code (the `qrcode` package, as inline SVG).
 import QRCode from 'qrcode'
-import { stripControl } from '../../core/text.ts'
+import { escapeHtml, stripControl } from '../../core/text.ts'
 
 export interface JoinEntry {
   readonly name: string
   readonly url: string
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
 export async function qrSvg(text: string): Promise<string> {
   return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 })

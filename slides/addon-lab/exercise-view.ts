@@ -1,7 +1,8 @@
 // An exercise as the learner reads it in the deck: its markdown text rendered to HTML that cannot carry markup of its
 // own, its `bash run=SERVICE` blocks labelled with the terminal they go to, and its hints revealed one at a time.
 import MarkdownIt from 'markdown-it'
-import { stripControl } from '../../core/text.ts'
+import { fenceInfo } from '../../core/run-blocks.ts'
+import { escapeHtml, stripControl } from '../../core/text.ts'
 import type { Lang } from '../../core/i18n.ts'
 import type { ExerciseDetail, ExerciseHintView } from '../../core/lab-protocol.ts'
 import type { KeyValueStore } from './lab-client.ts'
@@ -34,13 +35,8 @@ function serviceName(raw: string): string {
 
 /** The `run=SERVICE` of a fence's info string (`bash run=mail`), or null for an illustration block. */
 export function runService(info: string): string | null {
-  const m = /(?:^|\s)run=(\S+)/.exec(info)
-  const name = m ? serviceName(m[1]!) : ''
-  return name || null
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  const first = fenceInfo(info).runs[0]
+  return (first && serviceName(first)) || null
 }
 
 /** A command block: its terminal named above the code, so the learner knows where to paste it. */
@@ -104,10 +100,4 @@ export function revealNext(storage: KeyValueStore | undefined, exerciseId: strin
   const next = Math.min(revealed + 1, total)
   try { storage?.setItem(HINTS_STORAGE_PREFIX + exerciseId, String(next)) } catch { /* storage disabled: this view still shows it */ }
   return next
-}
-
-/** sessionStorage, read lazily so this module also loads in Node. */
-export function browserStorage(): KeyValueStore | undefined {
-  if (typeof window === 'undefined') return undefined
-  try { return window.sessionStorage } catch { return undefined }
 }

@@ -29,12 +29,15 @@ export function captureToken(search: string, storage: KeyValueStore | undefined)
   try { return storage?.getItem(TOKEN_STORAGE_KEY) ?? null } catch { return null }
 }
 
-/** Browser globals, read lazily so that this module also loads in Node (tests, labs/). */
+/** The tab's sessionStorage, read lazily so that this module also loads in Node (tests, labs/); undefined when disabled. */
+export function browserSession(): KeyValueStore | undefined {
+  if (typeof window === 'undefined') return undefined
+  try { return window.sessionStorage } catch { return undefined }
+}
+
 export function browserToken(): string | null {
   if (typeof window === 'undefined') return null
-  let storage: KeyValueStore | undefined
-  try { storage = window.sessionStorage } catch { storage = undefined }
-  return captureToken(window.location.search, storage)
+  return captureToken(window.location.search, browserSession())
 }
 
 export interface OriginLike {

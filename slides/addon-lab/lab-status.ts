@@ -40,8 +40,10 @@ export function labView(info: LabInfo, wanted: LabName, lang: Lang = 'fr'): LabV
       return { headline, tone: sick.length || otherLab ? 'busy' : 'ok', actions, otherLab }
     }
     case 'error': {
-      const why = info.error ? ` : ${info.error}` : ''
-      return { headline: en ? `The lab could not start${why.replace(' : ', ': ')}` : `Le lab n’a pas pu démarrer${why}`, tone: 'bad', actions: ['up', 'down'], otherLab }
+      const headline = en
+        ? `The lab could not start${info.error ? `: ${info.error}` : ''}`
+        : `Le lab n’a pas pu démarrer${info.error ? ` : ${info.error}` : ''}`
+      return { headline, tone: 'bad', actions: ['up', 'down'], otherLab }
     }
   }
 }

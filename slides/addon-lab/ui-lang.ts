@@ -1,7 +1,7 @@
 // The language of the lab components' own words (the decks stay in French): `?lang=en` on the course map or a deck
 // switches it, and it is remembered for the tab because Slidev's router drops the query string between slides.
 import { isLang, type Lang, type Localized } from '../../core/i18n.ts'
-import type { KeyValueStore } from './lab-client.ts'
+import { browserSession, type KeyValueStore } from './lab-client.ts'
 
 export const LANG_STORAGE_KEY = 'smtp-tls-lab.lang'
 
@@ -19,12 +19,9 @@ export function captureLang(search: string, storage: KeyValueStore | undefined):
   }
 }
 
-/** Browser globals, read lazily so that this module also loads in Node. */
 export function browserLang(): Lang {
   if (typeof window === 'undefined') return 'fr'
-  let storage: KeyValueStore | undefined
-  try { storage = window.sessionStorage } catch { storage = undefined }
-  return captureLang(window.location.search, storage)
+  return captureLang(window.location.search, browserSession())
 }
 
 /** Picks one language of a table of texts written in both. */

@@ -10,6 +10,7 @@ import type { ServiceName } from '../../sandbox-handle.ts'
 import type { CheckContext, TransportMode, Verdict } from '../../types.ts'
 import { isVerdict } from '../dns/shared.ts'
 import { needSandbox } from '../file/shared.ts'
+import { shellLine } from '../../../core/process.ts'
 
 export interface LiveCert {
   readonly port: number
@@ -50,11 +51,6 @@ async function liveCert(ctx: CheckContext, port: number): Promise<LiveCert> {
   }
   const f = await certificateFacts(ep)
   return { port, serial: f.leaf.serialNumber, subject: commonName(f.leaf.subject), notAfter: f.leaf.validTo }
-}
-
-/** The command as a learner would type it, quoted where needed. */
-export function shellLine(cmd: readonly string[]): string {
-  return cmd.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }
 
 const describe = (c: LiveCert): string => `port ${c.port}: serial ${c.serial}, CN=${stripControl(c.subject)}, until ${c.notAfter}`
