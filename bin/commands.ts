@@ -31,6 +31,7 @@ export const COMMAND_MODULE: Readonly<Record<string, ModuleName>> = {
   slides: 'slides',
   grade: 'grading',
   class: 'class',
+  'grade-worker': 'class',
 }
 
 /** The modules `argv` (user arguments, without node and script) needs: the command's own, or all of them. */

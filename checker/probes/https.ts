@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { ConnectionGate } from '../types.ts'
 import { labLookup } from './dns.ts'
+import { withSharedContext } from './tls-contexts.ts'
 
 export interface HttpsGetOptions {
   /** Lab DNS server (ip or ip:port) used for the host name; never the host resolver. */
@@ -105,7 +106,8 @@ function getOnce(u: URL, url: string, opts: HttpsGetOptions, release: () => void
       method: 'GET',
       servername: u.hostname,
       lookup: labLookup(opts.dnsServer, { timeoutMs: Math.min(3000, timeoutMs), signal: opts.signal }),
-      ca: opts.ca,
+      // The grading bundle holds hundreds of roots: its OpenSSL context is built once (tls-contexts.ts).
+      ...(opts.ca ? withSharedContext({ ca: opts.ca }) : {}),
       rejectUnauthorized: true,
       agent: false,
       signal: opts.signal,

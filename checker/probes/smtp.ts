@@ -5,6 +5,7 @@ import tls from 'node:tls'
 import type { ConnectionGate, StepTimeouts, Target, TransportMode } from '../types.ts'
 import { ProbeError, fromSocketError } from './probe-error.ts'
 import { parseEhlo, printable, ReplyParser, type Reply } from './smtp-reply.ts'
+import { withSharedContext } from './tls-contexts.ts'
 
 export const DEFAULT_TIMEOUTS: StepTimeouts = Object.freeze({ connectMs: 5000, greetingMs: 10_000, replyMs: 10_000, tlsMs: 8000 })
 export const DEFAULT_EHLO = 'checker.smtp-tls-lab.test'
@@ -236,7 +237,8 @@ export async function handshake(sock: net.Socket, ep: Endpoint, options: tls.Con
   const t = timeoutsOf(ep)
   const tap = new WireTap(sock)
   tap.on('error', () => {})
-  const s = tls.connect({ ...lenientTlsOptions(ep), ...options, socket: tap })
+  // One OpenSSL context per trust bundle and option set, not one per handshake (tls-contexts.ts).
+  const s = tls.connect(withSharedContext({ ...lenientTlsOptions(ep), ...options, socket: tap }))
   s.on('error', () => {})
   try {
     await raceAbort(

@@ -283,19 +283,8 @@ export async function certificateFacts(ep: Endpoint, servername?: string): Promi
   }
 }
 
-/** Roots to validate against: the given PEM bundle, or Node's bundled Mozilla store. */
-export function trustAnchors(caPem: string | undefined): X509Certificate[] {
-  const pems = caPem ? caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [] : tls.rootCertificates
-  const out: X509Certificate[] = []
-  for (const p of pems) {
-    try {
-      out.push(new X509Certificate(p))
-    } catch {
-      // A malformed entry in a CA bundle does not invalidate the others.
-    }
-  }
-  return out
-}
+// Parsed once per bundle (tls-contexts.ts); re-exported where the certificate checks import it.
+export { trustAnchors } from './tls-contexts.ts'
 
 // One chain analyser for files and for chains sent (x509.ts); re-exported where the certificate checks import it.
 export { analyseChain, type ChainAnalysis } from './x509.ts'

@@ -9,6 +9,7 @@ import type { SandboxEngine } from '../lab-controller.ts'
 import type { Engine } from '../../sandbox/engines.ts'
 import { DEFAULT_CLASS_DIR, openClassDir, serverCert } from './class-dir.ts'
 import { startClassServer } from './class-server.ts'
+import { runGradeWorker, workerGrader, WORKER_COMMAND } from '../grade-worker.ts'
 import { publicAddress, servedNames } from './hosts.ts'
 import { joinSheet } from './join-sheet.ts'
 import { anonymousSeats, readRoster } from './roster.ts'
@@ -80,17 +81,23 @@ async function start(o: ClassStartOptions): Promise<void> {
   const data = openClassDir(o.dataDir, seats, process.env.SMTP_TLS_LAB_TEST_PREFIX ? { sessionPrefix: process.env.SMTP_TLS_LAB_TEST_PREFIX } : {})
   if (data.interrupted > 0) say(`${data.interrupted} vérification(s) interrompue(s) par l’arrêt précédent.`)
   let freeBytes: (() => number) | undefined
+  let placed: Awaited<ReturnType<typeof classEngines>> | null = null
   if (engines) {
     try {
-      const placed = await classEngines(engines, lab, data.dir, json)
-      engine = placed.engine
-      openTty = placed.openTty
-      freeBytes = () => placed.engine.placement.bestFree()
+      const p = await classEngines(engines, lab, data.dir, json)
+      placed = p
+      engine = p.engine
+      openTty = p.openTty
+      freeBytes = () => p.engine.placement.bestFree()
     } catch (err) {
       data.release()
       throw err
     }
   }
+  // Check runs go to a grader process: the server's event loop stays free for the class's terminals (grade-worker.ts).
+  const placedEngine = placed
+  const grader = engine ? workerGrader({ dockerHosts, ...(placedEngine ? { engineOf: (s: string) => placedEngine.engine.engineOf(s)?.name } : {}) }) : null
+  const catalog = await loadCatalog()
   const cert = https ? await serverCert(data.dir, [...names], o.cert && o.key ? { cert: o.cert, key: o.key } : undefined) : null
   let cls
   try {
@@ -100,7 +107,7 @@ async function start(o: ClassStartOptions): Promise<void> {
       host: o.host,
       port,
       engine,
-      catalog: await loadCatalog(),
+      catalog: grader ? { ...catalog, grade: grader.grade } : catalog,
       distDir: DIST_DIR,
       version: version(),
       hostNames: names,
@@ -117,6 +124,7 @@ async function start(o: ClassStartOptions): Promise<void> {
       log: (line) => say(line),
     })
   } catch (err) {
+    grader?.close()
     data.release()
     throw listenError(err, port, o.host)
   }
@@ -160,6 +168,7 @@ async function start(o: ClassStartOptions): Promise<void> {
     stopping = true
     say(`\n${signal} : arrêt du serveur de la classe…`)
     await cls.close()
+    grader?.close()
     data.release()
     process.exit(0)
   }
@@ -200,6 +209,11 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 export function register(program: Command): void {
   const cls = program.command('class').description('Classroom mode: one server for a whole class, a sandbox per learner, the class live for the instructor')
+  // The class server's own grader process (grade-worker.ts): not a command for people.
+  program
+    .command(WORKER_COMMAND, { hidden: true })
+    .option('--docker-host <url>', 'an engine of the class', collect)
+    .action((o: { dockerHost?: string[] }) => runGradeWorker(o.dockerHost ?? []))
   cls
     .command('start')
     .description('Serve the course to a class: join links and a printable QR sheet, per-learner sandboxes and progress, the instructor view')
