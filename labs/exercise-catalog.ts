@@ -29,9 +29,14 @@ export interface ExerciseCatalog {
   get(id: string): CatalogExercise | null
   readonly grade: GradeFn
   readonly setup?: SetupFn
+  /**
+   * Readies grading of a sandbox ahead of its first check run (the lab's roots fetched, the trusted-tools container
+   * made): a class server calls it once a sandbox is up, so nobody's first "Vérifier" pays for it.
+   */
+  readonly warm?: (sandbox: SandboxHandle) => Promise<void>
 }
 
-export function staticCatalog(exercises: readonly CatalogExercise[], grade: GradeFn, setup?: SetupFn): ExerciseCatalog {
+export function staticCatalog(exercises: readonly CatalogExercise[], grade: GradeFn, setup?: SetupFn, warm?: ExerciseCatalog['warm']): ExerciseCatalog {
   const byId = new Map(exercises.map((e) => [e.id, e]))
-  return { list: () => exercises, get: (id) => byId.get(id) ?? null, grade, ...(setup ? { setup } : {}) }
+  return { list: () => exercises, get: (id) => byId.get(id) ?? null, grade, ...(setup ? { setup } : {}), ...(warm ? { warm } : {}) }
 }

@@ -2,7 +2,7 @@
 import { submissionPaths } from '../exercises/define.ts'
 import { exercises, findExercise } from '../exercises/index.ts'
 import { checkKey, type Exercise } from '../exercises/load.ts'
-import { applySetup, gradeExercise } from '../exercises/runner.ts'
+import { applySetup, gradeExercise, prepareGrading } from '../exercises/runner.ts'
 import type { GradeFn } from './check-runs.ts'
 import { staticCatalog, type CatalogExercise, type ExerciseCatalog, type SetupFn } from './exercise-catalog.ts'
 
@@ -37,5 +37,5 @@ export const setupWithExercises: SetupFn = async (exerciseId, sandbox) => {
 }
 
 export function exercisesCatalog(): ExerciseCatalog {
-  return staticCatalog(exercises.map(toCatalog), gradeWithExercises, setupWithExercises)
+  return staticCatalog(exercises.map(toCatalog), gradeWithExercises, setupWithExercises, prepareGrading)
 }

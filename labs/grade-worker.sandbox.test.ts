@@ -36,7 +36,13 @@ afterAll(async () => {
 }, 120_000)
 
 describe('check runs in the grader process', () => {
-  it('the start state fails there, with the same verdicts as in-process grading', async () => {
+  it('a warm-up readies the sandbox (its trusted-tools container made), then the start state fails there, with the same verdicts as in-process grading', async () => {
+    const { connectDocker } = await import('../sandbox/docker.ts')
+    const { LABEL_TOOLS_FOR } = await import('../sandbox/toolset.ts')
+    const tools = async () => (await (await connectDocker()).listContainers({ filters: { label: [`${LABEL_TOOLS_FOR}=${session}`] } })).length
+    expect(await tools()).toBe(0)
+    await worker.warm(sandbox)
+    expect(await tools()).toBe(1)
     const inWorker = await collect(worker.grade)
     const inProcess = await collect(gradeWithExercises)
     expect(inWorker.length).toBeGreaterThan(3)

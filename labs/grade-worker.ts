@@ -4,6 +4,7 @@
 // The grader process reaches the sandboxes itself (same engine, session id), so nothing heavy crosses the pipe: only
 // requests in, results out.
 import { fork, type ChildProcess } from 'node:child_process'
+import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
 import type { CheckResult, Lang } from '../checker/types.ts'
@@ -13,6 +14,7 @@ import type { GradeFn } from './check-runs.ts'
 type Request =
   | { readonly t: 'grade'; readonly id: number; readonly exercise: string; readonly session: string; readonly engine: string | null; readonly handleKey: number; readonly lang: Lang }
   | { readonly t: 'abort'; readonly id: number }
+  | { readonly t: 'warm'; readonly id: number; readonly session: string; readonly engine: string | null; readonly handleKey: number }
 
 /** Grader → parent. */
 type Reply =
@@ -31,6 +33,8 @@ interface Pending {
 
 export interface WorkerGrader {
   readonly grade: GradeFn
+  /** Readies grading of a sandbox (exercises/runner.ts prepareGrading), outside the queue of check runs. */
+  warm(sandbox: SandboxHandle): Promise<void>
   /** The grader's pid, once started (tests). */
   pid(): number | undefined
   close(): void
@@ -41,6 +45,13 @@ export interface WorkerGraderOptions {
   readonly dockerHosts?: readonly string[]
   /** The engine (its name, an endpoint URL) a session's sandbox is on; undefined or null: the default engine. */
   readonly engineOf?: (session: string) => string | null | undefined
+  /**
+   * Check runs graded at once; the others wait their turn (default: one core left to the terminals). A run costs the
+   * machine ~0.35–0.7 s of CPU, mostly in the Docker engine (each file read or trusted-tool call is an archive or an
+   * exec, 50–150 ms of CPU there); six started together saturated both cores of a 2-core server and every learner's
+   * terminal with them.
+   */
+  readonly parallel?: number
   /** Runs this instead of the CLI (tests): argv after node. */
   readonly command?: readonly string[]
 }
@@ -95,12 +106,44 @@ export function workerGrader(opts: WorkerGraderOptions = {}): WorkerGrader {
     child.send(msg)
   }
 
-  const grade: GradeFn = (exercise, sandbox, hooks) =>
+  const locate = (sandbox: SandboxHandle): { session: string; handleKey: number } => {
+    let handleKey = handleKeys.get(sandbox)
+    if (handleKey === undefined) handleKeys.set(sandbox, (handleKey = nextHandleKey++))
+    return { session: sandbox.session, handleKey }
+  }
+
+  const parallel = Math.max(1, opts.parallel ?? os.availableParallelism() - 1)
+  let active = 0
+  const waiting: (() => void)[] = []
+  /** Resolves when a place is free; the place is the caller's until it calls the returned release. */
+  const turn = (signal: AbortSignal): Promise<() => void> =>
+    new Promise((resolve, reject) => {
+      const take = (): void => {
+        active++
+        let released = false
+        resolve(() => {
+          if (released) return
+          released = true
+          active--
+          waiting.shift()?.()
+        })
+      }
+      if (active < parallel) return take()
+      const go = (): void => {
+        signal.removeEventListener('abort', cancel)
+        take()
+      }
+      const cancel = (): void => {
+        waiting.splice(waiting.indexOf(go), 1)
+        reject(new Error('check run cancelled while waiting for its turn'))
+      }
+      waiting.push(go)
+      signal.addEventListener('abort', cancel, { once: true })
+    })
+
+  const gradeNow: GradeFn = (exercise, sandbox, hooks) =>
     new Promise<void>((resolve, reject) => {
-      const session = (sandbox as SandboxHandle & { session?: string }).session
-      if (!session) return reject(new Error('this sandbox has no session id: it cannot be graded in the grader process'))
-      let handleKey = handleKeys.get(sandbox)
-      if (handleKey === undefined) handleKeys.set(sandbox, (handleKey = nextHandleKey++))
+      const { session, handleKey } = locate(sandbox)
       const id = nextId++
       pending.set(id, { onResult: hooks.onResult, resolve, reject })
       hooks.signal.addEventListener('abort', () => pending.has(id) && child?.connected && child.send({ t: 'abort', id } satisfies Request), { once: true })
@@ -112,8 +155,31 @@ export function workerGrader(opts: WorkerGraderOptions = {}): WorkerGrader {
       }
     })
 
+  const grade: GradeFn = async (exercise, sandbox, hooks) => {
+    const release = await turn(hooks.signal)
+    try {
+      await gradeNow(exercise, sandbox, hooks)
+    } finally {
+      release()
+    }
+  }
+
+  const warm = (sandbox: SandboxHandle): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const { session, handleKey } = locate(sandbox)
+      const id = nextId++
+      pending.set(id, { onResult: () => {}, resolve, reject })
+      try {
+        send({ t: 'warm', id, session, engine: opts.engineOf?.(session) ?? null, handleKey })
+      } catch (err) {
+        pending.delete(id)
+        reject(err as Error)
+      }
+    })
+
   return {
     grade,
+    warm,
     pid: () => child?.pid,
     close() {
       closed = true
@@ -134,13 +200,14 @@ export async function runGradeWorker(dockerHosts: readonly string[]): Promise<vo
   const { onEngine } = await import('../sandbox/docker.ts')
   const { getSandbox } = await import('../sandbox/engine.ts')
   const { gradeWithExercises } = await import('./exercises-adapter.ts')
+  const { prepareGrading } = await import('../exercises/runner.ts')
   const engines = dockerHosts.length ? engineSet(dockerHosts) : []
   const reply = (m: Reply): void => void process.send!(m)
   const aborts = new Map<number, AbortController>()
   // The server's handle key → this process's handle of the same sandbox (its lab trust is cached per handle).
   const handles = new Map<string, Promise<SandboxHandle | null>>()
 
-  const run = async (req: Extract<Request, { t: 'grade' }>): Promise<void> => {
+  const sandboxFor = async (req: Extract<Request, { t: 'grade' | 'warm' }>) => {
     const engine = req.engine ? engines.find((e) => e.name === req.engine) : undefined
     if (req.engine && !engine) throw new Error(`the grader does not know the engine ${req.engine}`)
     const scoped = <T>(fn: () => Promise<T>): Promise<T> => (engine ? onEngine(engine, fn) : fn())
@@ -152,7 +219,15 @@ export async function runGradeWorker(dockerHosts: readonly string[]): Promise<vo
       h.catch(() => handles.delete(key))
     }
     const sandbox = await h
-    if (!sandbox) throw new Error(`sandbox ${req.session} not found`)
+    if (!sandbox) {
+      handles.delete(key)
+      throw new Error(`sandbox ${req.session} not found`)
+    }
+    return { sandbox, scoped }
+  }
+
+  const run = async (req: Extract<Request, { t: 'grade' }>): Promise<void> => {
+    const { sandbox, scoped } = await sandboxFor(req)
     const abort = new AbortController()
     aborts.set(req.id, abort)
     try {
@@ -164,7 +239,7 @@ export async function runGradeWorker(dockerHosts: readonly string[]): Promise<vo
 
   process.on('message', (m: Request) => {
     if (m.t === 'abort') return void aborts.get(m.id)?.abort()
-    run(m).then(
+    ;(m.t === 'warm' ? sandboxFor(m).then(({ sandbox, scoped }) => scoped(() => prepareGrading(sandbox))) : run(m)).then(
       () => reply({ t: 'done', id: m.id }),
       (err: unknown) => reply({ t: 'error', id: m.id, message: err instanceof Error ? err.message : String(err) }),
     )

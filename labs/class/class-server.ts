@@ -136,6 +136,9 @@ export async function startClassServer(opts: ClassServerOptions): Promise<ClassS
         const c = lab.labFor(l)
         const info = await c.adopt()
         if (info.state !== 'up' && opts.prestart !== false) await c.up(opts.lab)
+        // Readied now, while the class is still arriving: a warm-up that fails costs only the first run's speed.
+        const handle = c.current()
+        if (handle) await opts.catalog.warm?.(handle).catch((err: Error) => opts.log?.(`grading warm-up of ${l.id}: ${err.message}`))
       })
     : Promise.resolve()
 

@@ -33,6 +33,7 @@ interface ClassStartOptions {
   maxSandboxes?: string
   minFreeMem: string
   idleMinutes: string
+  parallelChecks?: string
   dockerHost?: string[]
   json?: boolean
   yes?: boolean
@@ -53,6 +54,9 @@ async function start(o: ClassStartOptions): Promise<void> {
   if (!Number.isFinite(minFreeMiB) || minFreeMiB < 0) throw new UserError(`--min-free-mem must be a number of MiB, got "${o.minFreeMem}"`)
   const idleMinutes = Number(o.idleMinutes)
   if (!Number.isFinite(idleMinutes) || idleMinutes < 0) throw new UserError(`--idle-minutes must be a number (0: never), got "${o.idleMinutes}"`)
+  const parallelChecks = o.parallelChecks === undefined ? undefined : Number(o.parallelChecks)
+  if (parallelChecks !== undefined && (!Number.isInteger(parallelChecks) || parallelChecks < 1))
+    throw new UserError(`--parallel-checks must be a positive integer, got "${o.parallelChecks}"`)
   const json = o.json === true
 
   const dockerHosts = o.dockerHost ?? []
@@ -96,7 +100,7 @@ async function start(o: ClassStartOptions): Promise<void> {
   }
   // Check runs go to a grader process: the server's event loop stays free for the class's terminals (grade-worker.ts).
   const placedEngine = placed
-  const grader = engine ? workerGrader({ dockerHosts, ...(placedEngine ? { engineOf: (s: string) => placedEngine.engine.engineOf(s)?.name } : {}) }) : null
+  const grader = engine ? workerGrader({ dockerHosts, ...(parallelChecks ? { parallel: parallelChecks } : {}), ...(placedEngine ? { engineOf: (s: string) => placedEngine.engine.engineOf(s)?.name } : {}) }) : null
   const catalog = await loadCatalog()
   const cert = https ? await serverCert(data.dir, [...names], o.cert && o.key ? { cert: o.cert, key: o.key } : undefined) : null
   let cls
@@ -107,7 +111,7 @@ async function start(o: ClassStartOptions): Promise<void> {
       host: o.host,
       port,
       engine,
-      catalog: grader ? { ...catalog, grade: grader.grade } : catalog,
+      catalog: grader ? { ...catalog, grade: grader.grade, warm: grader.warm } : catalog,
       distDir: DIST_DIR,
       version: version(),
       hostNames: names,
@@ -233,6 +237,7 @@ export function register(program: Command): void {
     .option('--max-sandboxes <n>', 'at most this many sandboxes at once; learners past it wait for a free place (default: one per seat)')
     .option('--min-free-mem <MiB>', 'start a sandbox only while this much memory is available', '1024')
     .option('--idle-minutes <m>', 'stop a sandbox unused this long (files kept; started again when its learner comes back); 0 = never', '30')
+    .option('--parallel-checks <n>', 'check runs graded at once, the others queued (default: CPU cores − 1, at least 1): keeps the terminals responsive')
     .option(
       '--docker-host <url>',
       'a Docker engine for sandboxes (repeatable): unix:///path, tcp://host:2376 (TLS files from DOCKER_CERT_PATH), ssh://user@host, or a Docker context name; each new sandbox goes to the one with the most free memory (default: the local engine only)',
