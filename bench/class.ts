@@ -17,9 +17,10 @@ const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin',
 const args = benchArgs()
 if (args.has('help')) {
   process.stdout.write(
-    'Usage: npx tsx bench/class.ts [--learners 5,10,20,30] [--keys 60] [--exercise ID] [--settle-max S] [--check-share 0.2] [--all] [--json]\n' +
+    'Usage: npx tsx bench/class.ts [--learners 5,10,20,30] [--keys 60] [--exercise ID] [--settle-max S] [--check-share 0.2] [--parallel-checks N] [--all] [--json]\n' +
       'For each N: a class server with N learners and N postfix sandboxes; every learner opens a terminal and types\n' +
       '--keys keystrokes one by one (echo latency), while 20 % of them press Vérifier at once (check-run duration).\n' +
+      '--parallel-checks is passed to class start (default there: CPU cores − 1).\n' +
       'Measures once the CPUs have calmed down after start-up (at most --settle-max seconds, default 180).\n' +
       'Stops at the first N that misses a target. Sessions are <SMTP_TLS_LAB_TEST_PREFIX or bench->c…, removed at the end.\n',
   )
@@ -35,6 +36,7 @@ const TARGET = { echoP99Ms: 100, checkP50Ms: 5_000 }
 /** Share of learners pressing Vérifier during the typing; 0 measures the terminals alone (what checks cost them). */
 const CHECK_SHARE = Number(args.get('check-share') ?? 0.2)
 const SETTLE_MAX_MS = Number(args.get('settle-max') ?? 180) * 1000
+const PARALLEL_CHECKS = args.get('parallel-checks')
 const run = promisify(execFile)
 const log = (s: string): void => void process.stderr.write(s + '\n')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -169,7 +171,7 @@ async function hostUsedMiB(): Promise<number> {
 async function startServer(root: string, n: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [CLI, 'class', 'start', '--learners', String(n), '--host', '127.0.0.1', '--port', '0', '--no-build', '--json', '--data-dir', root],
+    [CLI, 'class', 'start', '--learners', String(n), '--host', '127.0.0.1', '--port', '0', '--no-build', '--json', '--data-dir', root, ...(PARALLEL_CHECKS ? ['--parallel-checks', PARALLEL_CHECKS] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SMTP_TLS_LAB_TEST_PREFIX: process.env.SMTP_TLS_LAB_TEST_PREFIX ?? 'bench-' } },
   )
   let err = ''

@@ -11,6 +11,7 @@ import { checkKey, type Exercise, type ResolvedStep } from './load.ts'
 import { runExerciseChecks } from './check-bridge.ts'
 import { recordLabRoot, trustBundle } from '../sandbox/lab-roots.ts'
 import { stripControl } from '../core/text.ts'
+import { withOneStaging } from '../sandbox/toolset.ts'
 
 export type Log = (line: string) => void
 
@@ -244,7 +245,8 @@ export async function gradeExercise(handle: SandboxHandle, exercise: Exercise, o
   const started = Date.now()
   const planned = await planChecks(handle, exercise)
   const results: GradedResult[] = []
-  await runExerciseChecks(handle, planned, {
+  // One copy of each graded configuration for the whole run (sandbox/toolset.ts).
+  await withOneStaging(() => runExerciseChecks(handle, planned, {
     lang: opts.lang ?? 'fr',
     ...(opts.signal ? { signal: opts.signal } : {}),
     onResult: (p, r) => {
@@ -252,7 +254,7 @@ export async function gradeExercise(handle: SandboxHandle, exercise: Exercise, o
       results.push(g)
       opts.onResult?.(g)
     },
-  })
+  }))
   // Report in manifest order whatever the completion order was.
   const order = new Map(planned.map((p, i) => [p.key, i]))
   results.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0))

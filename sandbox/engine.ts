@@ -31,7 +31,7 @@ import { removeToolContainers } from './toolset.ts'
 import { type HostEndpoint, isolateNetwork, releaseSession } from './host-firewall.ts'
 export { gradingOwner } from './owner.ts'
 import { FileFacts } from './file-facts.ts'
-import { runTool } from './toolset.ts'
+import { forgetStaging, runTool } from './toolset.ts'
 import { DEFAULT_HEALTHCHECK, type PortSpec, type ServiceSpec, type Topology, loadTopology, substituteEnv } from './topology.ts'
 
 export { LABS } from '../core/labs.ts'
@@ -171,6 +171,8 @@ export class DockerSandbox implements SandboxHandle {
   }
 
   async execBuffers(service: ServiceName, cmd: readonly string[], opts: ExecOptions & { maxOutputBytes?: number } = {}) {
+    // A command may change the configuration a check run's trusted tools staged (toolset.ts withOneStaging).
+    forgetStaging()
     return execRaw(this.docker, this.service(service).container, cmd, opts)
   }
 
@@ -207,6 +209,7 @@ export class DockerSandbox implements SandboxHandle {
    */
   async writeFile(service: ServiceName, path: string, content: string | Buffer, mode?: number): Promise<void> {
     if (!path.startsWith('/')) throw new Error(`writeFile: ${path} is not absolute`)
+    forgetStaging()
     const before = await this.stat(service, path)
     const dir = posix.dirname(path)
     const data = typeof content === 'string' ? Buffer.from(content) : content
@@ -365,10 +368,19 @@ async function removeSession(docker: Docker, session: string): Promise<DownRepor
   await removeToolContainers(docker, session).catch(() => 0)
   const networks = await sessionNetworks(docker, session)
   for (const n of networks) {
-    try {
-      await docker.getNetwork(n.Id).remove()
-    } catch (err) {
-      if (!isNotFound(err)) throw err
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await docker.getNetwork(n.Id).remove()
+        break
+      } catch (err) {
+        if (isNotFound(err)) break
+        // Another process removing the same session (a reaper, a second `down`) may still be detaching containers.
+        if (attempt < 10 && /active endpoints/i.test((err as Error).message ?? '')) {
+          await sleep(300)
+          continue
+        }
+        throw err
+      }
     }
   }
   await releaseSession(session)
@@ -411,8 +423,13 @@ export async function reapOrphans(opts: { graceMs?: number; only?: (session: str
   for (const s of await listSessions()) {
     if (opts.only && !opts.only(s.session)) continue
     if (!reapReason(s, opts.graceMs)) continue
-    await removeSession(docker, s.session)
-    reaped.push(s.session)
+    try {
+      await removeSession(docker, s.session)
+      reaped.push(s.session)
+    } catch {
+      // Someone else's leftovers: a failure here (a removal racing ours) must not fail the caller's own `up`; the
+      // next reaper pass tries again.
+    }
   }
   for (const tag of await reapSnapshots(opts.only)) reaped.push(`image ${tag}`)
   return reaped

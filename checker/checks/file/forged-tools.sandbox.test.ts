@@ -6,7 +6,8 @@ import { type DockerSandbox, downSandbox, upLab } from '../../../sandbox/engine.
 import { testSession } from '../../../sandbox/test-session.ts'
 import { markLogs, reloadService } from '../../../grading/service.ts'
 import { connectDocker } from '../../../sandbox/docker.ts'
-import { LABEL_TOOLS_FOR } from '../../../sandbox/toolset.ts'
+import { LABEL_TOOLS_FOR, withOneStaging } from '../../../sandbox/toolset.ts'
+import { execRaw } from '../../../sandbox/docker.ts'
 import type { CheckDefinition, Verdict } from '../../types.ts'
 import { runCheck } from '../dns/test-context.ts'
 import effective from '../config/effective.ts'
@@ -137,6 +138,23 @@ describe('the grader tools container', () => {
     const stream = await r.start({})
     await new Promise((res) => stream.on('end', res).resume())
     expect((await r.inspect()).ExitCode).not.toBe(0)
+  })
+
+  it('stages the configuration once per check run: a change behind the grader’s back is not seen within the run, one made through the sandbox is', async () => {
+    const banner = async () => (await sb.tool('mail', 'postconf', ['-h', '--', 'smtpd_banner'])).stdout.trim()
+    // Straight through the engine, not the handle: what a learner's edit during a run looks like to the grader.
+    const behindTheBack = (v: string) => execRaw(sb.client, sb.containerName('mail'), ['postconf', '-e', `smtpd_banner = ${v}`])
+    await behindTheBack('first')
+    await withOneStaging(async () => {
+      expect(await banner()).toBe('first')
+      await behindTheBack('second')
+      expect(await banner()).toBe('first')
+      // A command the grader runs itself may change the configuration: the next call reads it again.
+      await sb.exec('mail', ['postconf', '-e', 'smtpd_banner = third'])
+      expect(await banner()).toBe('third')
+    })
+    await behindTheBack('fourth')
+    expect(await banner()).toBe('fourth')
   })
 
   it('goes with the session', async () => {
