@@ -34,6 +34,9 @@ export const COMMAND_MODULE: Readonly<Record<string, ModuleName>> = {
   'grade-worker': 'class',
 }
 
+/** Commands for the program's own processes (the class server's grader): registered, never listed by --help. */
+export const HIDDEN_COMMANDS: ReadonlySet<string> = new Set(['grade-worker'])
+
 /** The modules `argv` (user arguments, without node and script) needs: the command's own, or all of them. */
 export function modulesFor(argv: readonly string[]): ModuleName[] {
   // The program itself takes no option with a value, so the first word that is not an option is the command.
