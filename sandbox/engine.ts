@@ -47,7 +47,8 @@ const LABEL_IPV4_HOST = 'smtp-tls-lab.ipv4-host'
 const LABEL_PORTS = 'smtp-tls-lab.ports'
 const LABEL_HEALTHCHECK = 'smtp-tls-lab.healthcheck'
 const REAP_GRACE_MS = 120_000
-const HEALTH_TIMEOUT_MS = 120_000
+/** How long a started (or restarted, or snapshot-made) service may take to answer its health check: BIND signs its zones at start, slow on a loaded machine. */
+export const HEALTH_TIMEOUT_MS = 120_000
 
 /**
  * Images whose programs regain root through setuid binaries (Exim re-execs itself as root to deliver after

@@ -1,13 +1,12 @@
 // Snapshots of a prepared service (docker commit) and fresh containers made from them, for graders that set a start state up once.
 import { connectDocker, isNotFound } from './docker.ts'
-import { type DockerSandbox, type ServiceInfo, containerConfig, waitHealthy } from './engine.ts'
+import { type DockerSandbox, type ServiceInfo, HEALTH_TIMEOUT_MS, containerConfig, waitHealthy } from './engine.ts'
 import { USER_OWNER, isDisposable, ownerOf } from './owner.ts'
 import { loadTopology } from './topology.ts'
 
 /** On a snapshot image: the session it was taken from (what the reaper and `downSnapshots` look for). */
 export const LABEL_SNAPSHOT_OF = 'smtp-tls-lab.snapshot-of'
 const SNAPSHOT_REPO = 'smtp-tls-lab/snapshot'
-const HEALTH_TIMEOUT_MS = 60_000
 /** Where the lab's daemons keep pid files and sockets that a fresh start recreates. */
 const STALE_DIRS = '/run /var/spool/postfix/pid /var/spool/postfix/private /var/spool/postfix/public'
 
