@@ -17,6 +17,7 @@ import { TEST_SESSION_PREFIX, testRunId } from '../../sandbox/test-session.ts'
 import { loadTopology } from '../../sandbox/topology.ts'
 import { loadCatalog } from '../cli.ts'
 import { openDockerTty } from '../terminal-bridge.ts'
+import { workerGrader, type WorkerGrader } from '../grade-worker.ts'
 import { openClassDir, type OpenedClassDir } from './class-dir.ts'
 import { startClassServer, type ClassServer } from './class-server.ts'
 import { PLACEMENT_FILE, type PlacedEngine, placedDockerEngine } from './engines.ts'
@@ -45,6 +46,7 @@ let cls: ClassServer | null = null
 let ballast: Docker.Container | null = null
 let ballastNet: Docker.Network | null = null
 let session: string
+let grader: WorkerGrader | null = null
 
 const learnerCookie = (): string => `stl_session=${new URL(cls!.links.learners[0]!.url).searchParams.get('token')!}`
 const labContainers = async (docker: Docker): Promise<Docker.ContainerInfo[]> =>
@@ -52,8 +54,12 @@ const labContainers = async (docker: Docker): Promise<Docker.ContainerInfo[]> =>
 
 async function startServer(): Promise<ClassServer> {
   placed = placedDockerEngine(engines, { dir: data!.dir })
+  // As `class start --docker-host` does: check runs in the grader process, told each session's engine.
+  grader?.close()
+  const g = (grader = workerGrader({ dockerHosts: engines.map((e) => e.name), engineOf: (s) => placed.engineOf(s)?.name }))
+  const catalog = await loadCatalog()
   const s = await startClassServer({
-    data: data!, lab: LAB, host: '127.0.0.1', port: 0, engine: placed, catalog: await loadCatalog(),
+    data: data!, lab: LAB, host: '127.0.0.1', port: 0, engine: placed, catalog: { ...catalog, grade: g.grade, warm: g.warm },
     distDir: path.join(root, 'dist'), hostNames: servedNames('127.0.0.1'), publicHost: '127.0.0.1',
     prestart: true, idleAfterMs: 0, freeBytes: () => placed.placement.bestFree(),
     openTty: async (container, size) => openDockerTty(await placed.clientForContainer(container), container, size),
@@ -102,6 +108,7 @@ describe.runIf(isRoot || required)('a class over two Docker engines', () => {
 
   afterAll(async () => {
     await cls?.close().catch(() => undefined)
+    grader?.close()
     if (placed && session) await placed.down(session).catch((err: unknown) => console.warn(`down: ${String(err)}`))
     await ballast?.remove({ force: true }).catch(() => undefined)
     await ballastNet?.remove().catch(() => undefined)
@@ -157,6 +164,9 @@ describe.runIf(isRoot || required)('a class over two Docker engines', () => {
     expect(results.filter((r) => r.status === 'inconclusive')).toEqual([])
     // AUTH before TLS on port 25 is the start state's fault: a fail with the SMTP conversation as evidence.
     expect(results.filter((r) => r.status === 'pass' || r.status === 'fail').length).toBeGreaterThan(0)
+    // Graded by the grader process, which reached engine 2 on its own.
+    expect(grader!.pid()).toBeGreaterThan(0)
+    expect(grader!.pid()).not.toBe(process.pid)
   }, 120_000)
 
   it('engine 2’s lab network reaches neither another network nor the host’s other engine', async () => {
