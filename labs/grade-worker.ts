@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
+import { UserError } from '../core/errors.ts'
 import type { CheckResult, Lang } from '../checker/types.ts'
 import type { GradeFn } from './check-runs.ts'
 
@@ -195,7 +196,7 @@ export function workerGrader(opts: WorkerGraderOptions = {}): WorkerGrader {
  * parent (a `kill -9` of the server closes the channel).
  */
 export async function runGradeWorker(dockerHosts: readonly string[]): Promise<void> {
-  if (!process.send) throw new Error(`${WORKER_COMMAND} is started by the class server, not by hand`)
+  if (!process.send) throw new UserError(`${WORKER_COMMAND} is the class server's own grader process: \`class start\` starts it, not a person.`)
   const { engineSet } = await import('../sandbox/engines.ts')
   const { onEngine } = await import('../sandbox/docker.ts')
   const { getSandbox } = await import('../sandbox/engine.ts')
