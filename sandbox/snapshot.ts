@@ -1,5 +1,5 @@
 // Snapshots of a prepared service (docker commit) and fresh containers made from them, for graders that set a start state up once.
-import { connectDocker, isNotFound } from './docker.ts'
+import { connectDocker, execRaw, isNotFound } from './docker.ts'
 import { type DockerSandbox, type ServiceInfo, HEALTH_TIMEOUT_MS, containerConfig, waitHealthy } from './engine.ts'
 import { USER_OWNER, isDisposable, ownerOf } from './owner.ts'
 import { loadTopology } from './topology.ts'
@@ -65,6 +65,9 @@ export async function replaceService(handle: DockerSandbox, service: string, ima
 export async function restartServices(handle: DockerSandbox, services: readonly string[]): Promise<ServiceInfo[]> {
   const t0 = Date.now()
   const docker = await connectDocker()
+  // A restart keeps /run: a stale named.pid naming a live process of the restarted container (pids start again from
+  // 1) makes the init script believe named runs, and it never starts (seen: "after a restart, dns: exit 1").
+  await Promise.all(services.map((s) => execRaw(docker, handle.containerName(s), ['sh', '-c', `find ${STALE_DIRS} -name '*.pid' -type f -delete 2>/dev/null; true`], { timeoutMs: 10_000 })))
   await Promise.all(services.map((s) => docker.getContainer(handle.containerName(s)).restart({ t: 1 })))
   const infos = await waitHealthy(handle.withServices(services.map((s) => ({ ...handle.service(s), state: 'running', healthy: false }))), HEALTH_TIMEOUT_MS, t0)
   const sick = infos.filter((i) => !i.healthy)
