@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { SandboxHandle } from '../checker/sandbox-handle.ts'
+import { createConnectionGate } from '../checker/runner.ts'
 import { UserError } from '../core/errors.ts'
 import type { CheckResult, Lang } from '../checker/types.ts'
 import type { GradeFn } from './check-runs.ts'
@@ -53,8 +54,6 @@ export interface WorkerGraderOptions {
    * terminal with them.
    */
   readonly parallel?: number
-  /** Runs this instead of the CLI (tests): argv after node. */
-  readonly command?: readonly string[]
 }
 
 /**
@@ -78,8 +77,7 @@ export function workerGrader(opts: WorkerGraderOptions = {}): WorkerGrader {
   }
 
   const spawnChild = (): ChildProcess => {
-    const args = opts.command ?? [CLI, WORKER_COMMAND, ...(opts.dockerHosts ?? []).flatMap((h) => ['--docker-host', h])]
-    const c = fork(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' })
+    const c = fork(CLI, [WORKER_COMMAND, ...(opts.dockerHosts ?? []).flatMap((h) => ['--docker-host', h])], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' })
     c.on('message', (m: Reply) => {
       const p = pending.get(m.id)
       if (!p) return
@@ -113,70 +111,37 @@ export function workerGrader(opts: WorkerGraderOptions = {}): WorkerGrader {
     return { session: sandbox.session, handleKey }
   }
 
-  const parallel = Math.max(1, opts.parallel ?? os.availableParallelism() - 1)
-  let active = 0
-  const waiting: (() => void)[] = []
-  /** Resolves when a place is free; the place is the caller's until it calls the returned release. */
-  const turn = (signal: AbortSignal): Promise<() => void> =>
-    new Promise((resolve, reject) => {
-      const take = (): void => {
-        active++
-        let released = false
-        resolve(() => {
-          if (released) return
-          released = true
-          active--
-          waiting.shift()?.()
-        })
-      }
-      if (active < parallel) return take()
-      const go = (): void => {
-        signal.removeEventListener('abort', cancel)
-        take()
-      }
-      const cancel = (): void => {
-        waiting.splice(waiting.indexOf(go), 1)
-        reject(new Error('check run cancelled while waiting for its turn'))
-      }
-      waiting.push(go)
-      signal.addEventListener('abort', cancel, { once: true })
-    })
+  // The checker's FIFO limiter (abortable, served in order), with one key: the whole class's check runs.
+  const queue = createConnectionGate(Math.max(1, opts.parallel ?? os.availableParallelism() - 1))
 
-  const gradeNow: GradeFn = (exercise, sandbox, hooks) =>
-    new Promise<void>((resolve, reject) => {
-      const { session, handleKey } = locate(sandbox)
-      const id = nextId++
-      pending.set(id, { onResult: hooks.onResult, resolve, reject })
-      hooks.signal.addEventListener('abort', () => pending.has(id) && child?.connected && child.send({ t: 'abort', id } satisfies Request), { once: true })
+  /** Sends one request about a sandbox; resolves on its `done`, rejects on its `error` or the grader's death. */
+  const request = (sandbox: SandboxHandle, body: { t: 'grade'; exercise: string; lang: Lang } | { t: 'warm' }, onResult: (r: CheckResult) => void = () => {}) => {
+    const { session, handleKey } = locate(sandbox)
+    const id = nextId++
+    const done = new Promise<void>((resolve, reject) => {
+      pending.set(id, { onResult, resolve, reject })
       try {
-        send({ t: 'grade', id, exercise, session, engine: opts.engineOf?.(session) ?? null, handleKey, lang: hooks.lang })
+        send({ ...body, id, session, engine: opts.engineOf?.(session) ?? null, handleKey })
       } catch (err) {
         pending.delete(id)
         reject(err as Error)
       }
     })
+    return { id, done }
+  }
 
   const grade: GradeFn = async (exercise, sandbox, hooks) => {
-    const release = await turn(hooks.signal)
+    const release = await queue.acquire('check-runs', hooks.signal)
     try {
-      await gradeNow(exercise, sandbox, hooks)
+      const { id, done } = request(sandbox, { t: 'grade', exercise, lang: hooks.lang }, hooks.onResult)
+      hooks.signal.addEventListener('abort', () => pending.has(id) && child?.connected && child.send({ t: 'abort', id } satisfies Request), { once: true })
+      await done
     } finally {
       release()
     }
   }
 
-  const warm = (sandbox: SandboxHandle): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const { session, handleKey } = locate(sandbox)
-      const id = nextId++
-      pending.set(id, { onResult: () => {}, resolve, reject })
-      try {
-        send({ t: 'warm', id, session, engine: opts.engineOf?.(session) ?? null, handleKey })
-      } catch (err) {
-        pending.delete(id)
-        reject(err as Error)
-      }
-    })
+  const warm = (sandbox: SandboxHandle): Promise<void> => request(sandbox, { t: 'warm' }).done
 
   return {
     grade,

@@ -9,6 +9,8 @@ export const LABEL_SNAPSHOT_OF = 'smtp-tls-lab.snapshot-of'
 const SNAPSHOT_REPO = 'smtp-tls-lab/snapshot'
 /** Where the lab's daemons keep pid files and sockets that a fresh start recreates. */
 const STALE_DIRS = '/run /var/spool/postfix/pid /var/spool/postfix/private /var/spool/postfix/public'
+/** Deletes those pid files and sockets: what a reboot's empty /run would give a daemon starting again. */
+const CLEAR_STALE = `find ${STALE_DIRS} \\( -name '*.pid' -type f -o -type s \\) -delete 2>/dev/null`
 
 export const snapshotTag = (session: string, service: string): string => `${SNAPSHOT_REPO}:${session}-${service}`
 
@@ -52,7 +54,7 @@ export async function replaceService(handle: DockerSandbox, service: string, ima
   // starting, and a stale SASL socket would make the health check pass before Dovecot is there.
   const img = await docker.getImage(image).inspect()
   const entry = [...(img.Config.Entrypoint ?? []), ...(img.Config.Cmd ?? [])]
-  cfg.Entrypoint = ['/bin/sh', '-c', `find ${STALE_DIRS} \\( -name '*.pid' -type f -o -type s \\) -delete 2>/dev/null; exec "$@"`, 'lab-reboot', ...entry]
+  cfg.Entrypoint = ['/bin/sh', '-c', `${CLEAR_STALE}; exec "$@"`, 'lab-reboot', ...entry]
   cfg.Cmd = []
   const c = await docker.createContainer(cfg)
   await c.start()
@@ -67,7 +69,7 @@ export async function restartServices(handle: DockerSandbox, services: readonly 
   const docker = await connectDocker()
   // A restart keeps /run: a stale named.pid naming a live process of the restarted container (pids start again from
   // 1) makes the init script believe named runs, and it never starts (seen: "after a restart, dns: exit 1").
-  await Promise.all(services.map((s) => execRaw(docker, handle.containerName(s), ['sh', '-c', `find ${STALE_DIRS} -name '*.pid' -type f -delete 2>/dev/null; true`], { timeoutMs: 10_000 })))
+  await Promise.all(services.map((s) => execRaw(docker, handle.containerName(s), ['sh', '-c', `${CLEAR_STALE}; true`], { timeoutMs: 10_000 })))
   await Promise.all(services.map((s) => docker.getContainer(handle.containerName(s)).restart({ t: 1 })))
   const infos = await waitHealthy(handle.withServices(services.map((s) => ({ ...handle.service(s), state: 'running', healthy: false }))), HEALTH_TIMEOUT_MS, t0)
   const sick = infos.filter((i) => !i.healthy)

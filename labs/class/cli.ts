@@ -85,22 +85,21 @@ async function start(o: ClassStartOptions): Promise<void> {
   const data = openClassDir(o.dataDir, seats, process.env.SMTP_TLS_LAB_TEST_PREFIX ? { sessionPrefix: process.env.SMTP_TLS_LAB_TEST_PREFIX } : {})
   if (data.interrupted > 0) say(`${data.interrupted} vérification(s) interrompue(s) par l’arrêt précédent.`)
   let freeBytes: (() => number) | undefined
-  let placed: Awaited<ReturnType<typeof classEngines>> | null = null
+  let engineOf: ((session: string) => string | undefined) | undefined
   if (engines) {
     try {
-      const p = await classEngines(engines, lab, data.dir, json)
-      placed = p
-      engine = p.engine
-      openTty = p.openTty
-      freeBytes = () => p.engine.placement.bestFree()
+      const placed = await classEngines(engines, lab, data.dir, json)
+      engine = placed.engine
+      openTty = placed.openTty
+      freeBytes = () => placed.engine.placement.bestFree()
+      engineOf = (session) => placed.engine.engineOf(session)?.name
     } catch (err) {
       data.release()
       throw err
     }
   }
   // Check runs go to a grader process: the server's event loop stays free for the class's terminals (grade-worker.ts).
-  const placedEngine = placed
-  const grader = engine ? workerGrader({ dockerHosts, ...(parallelChecks ? { parallel: parallelChecks } : {}), ...(placedEngine ? { engineOf: (s: string) => placedEngine.engine.engineOf(s)?.name } : {}) }) : null
+  const grader = engine ? workerGrader({ dockerHosts, ...(parallelChecks ? { parallel: parallelChecks } : {}), ...(engineOf ? { engineOf } : {}) }) : null
   const catalog = await loadCatalog()
   const cert = https ? await serverCert(data.dir, [...names], o.cert && o.key ? { cert: o.cert, key: o.key } : undefined) : null
   let cls
